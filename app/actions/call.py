@@ -1,0 +1,313 @@
+"""``CallActions``: every call-control action of the seed guide, bound to one call.
+
+Handlers receive one as ``call``. It packs operation contexts, builds callback URLs that keep the call bound to
+its flow, logs each request, and turns SDK failures into :class:`CallActionError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import structlog
+from azure.communication.callautomation import (
+    AddParticipantResult,
+    CallConnectionProperties,
+    CallParticipant,
+    CancelAddParticipantOperationResult,
+    CommunicationIdentifier,
+    MuteParticipantResult,
+    RemoveParticipantResult,
+    TransferCallResult,
+)
+from azure.communication.callautomation.aio import CallAutomationClient, CallConnectionClient
+
+from app.actions.errors import CallActionError
+from app.actions.media import MediaActions
+from app.actions.outbound import OutboundCalls
+from app.actions.packing import ContextLike, callback_url_for, pack
+from app.actions.targets import SupportsSdkIdentifier, as_identifier, as_phone_number, raw_id
+from config.settings import Settings
+
+T = TypeVar("T")
+TargetLike = str | CommunicationIdentifier | SupportsSdkIdentifier
+RejectReason = Literal["none", "busy", "forbidden"]
+
+
+class CallActions(MediaActions):
+    """Actions on one call. In an IncomingCall handler it can answer, reject or redirect; after that (or in any
+    callback handler) it acts on the call connection.
+
+    Example::
+
+        @router.incoming_call(to="+18005550100")
+        async def answer(call: CallActions) -> None:
+            await call.answer(context=Menu())
+
+        @router.recognize_completed(context=Menu, when=lambda event: event.digits == "1")
+        async def to_agent(call: CallActions, settings: Settings) -> None:
+            await call.transfer(settings.flows.agent_number, context="transfer")
+    """
+
+    def __init__(
+        self,
+        client: CallAutomationClient,
+        settings: Settings,
+        *,
+        call_connection_id: str | None = None,
+        server_call_id: str | None = None,
+        incoming_call_context: str | None = None,
+        party: str | None = None,
+        flow: str | None = None,
+    ) -> None:
+        self._client = client
+        self.settings = settings
+        self.call_connection_id = call_connection_id
+        self.server_call_id = server_call_id
+        self._incoming_call_context = incoming_call_context
+        self.party = party
+        """Raw id of the remote party (the caller, or the callee of an outbound call): the default target."""
+        self.flow = flow
+        self.voice: str | None = None
+        self.locale: str | None = None
+        self.answered = False
+        self._outbound = OutboundCalls(client, settings)
+        self._log = structlog.get_logger("callwright.actions")
+
+    # ---- pre-call: only with an IncomingCall ---------------------------------------------------------------------
+
+    async def answer(self, *, context: ContextLike = None) -> CallConnectionProperties:
+        """Answer the ringing call; ``CallConnected`` and ``ParticipantsUpdated`` follow (``AnswerFailed`` if not)."""
+        incoming = self._require_incoming("answer")
+        props = await self._run(
+            "answer",
+            self._client.answer_call(
+                incoming_call_context=incoming,
+                callback_url=callback_url_for(self.settings, self.flow),
+                operation_context=pack(context),
+            ),
+            context=context,
+        )
+        self.call_connection_id = props.call_connection_id
+        self.server_call_id = props.server_call_id or self.server_call_id
+        self.answered = True
+        return props
+
+    async def reject(self, reason: RejectReason = "none") -> None:
+        """Decline the ringing call (``none``, ``busy`` or ``forbidden``). ACS publishes no event for a reject."""
+        incoming = self._require_incoming("reject")
+        await self._run(
+            "reject",
+            self._client.reject_call(incoming_call_context=incoming, call_reject_reason=reason),
+            reason=reason,
+        )
+
+    async def redirect(self, target: TargetLike) -> None:
+        """Send the ringing call elsewhere without answering it. No event follows; the app loses the call.
+
+        The wire has no caller-id field for a redirect: the target sees the original caller's number.
+        """
+        incoming = self._require_incoming("redirect")
+        identifier = as_identifier(target)
+        await self._run(
+            "redirect",
+            self._client.redirect_call(incoming_call_context=incoming, target_participant=identifier),
+            target=raw_id(identifier),
+        )
+
+    # ---- outbound: new calls, bound to this flow ---------------------------------------------------------------
+
+    async def create_call(
+        self,
+        targets: TargetLike | Sequence[TargetLike],
+        *,
+        caller_id: str | None = None,
+        display_name: str | None = None,
+        context: ContextLike = None,
+    ) -> CallActions:
+        """Place a new 1:1 call (one target) or group call (several); returns actions bound to the new call."""
+        return await self._outbound.create_call(
+            targets, caller_id=caller_id, display_name=display_name, context=context, flow=self.flow
+        )
+
+    async def connect(
+        self,
+        *,
+        server_call_id: str | None = None,
+        group_call_id: str | None = None,
+        room_id: str | None = None,
+        context: ContextLike = None,
+    ) -> CallActions:
+        """Join an existing call by exactly one locator; returns actions bound to the new call connection."""
+        return await self._outbound.connect(
+            server_call_id=server_call_id,
+            group_call_id=group_call_id,
+            room_id=room_id,
+            context=context,
+            flow=self.flow,
+        )
+
+    # ---- mid-call ------------------------------------------------------------------------------------------------
+
+    async def transfer(
+        self,
+        target: TargetLike,
+        *,
+        transferee: TargetLike | None = None,
+        voip_headers: Mapping[str, str] | None = None,
+        sip_headers: Mapping[str, str] | None = None,
+        context: ContextLike = None,
+        callback_url: str | None = None,
+    ) -> TransferCallResult:
+        """Transfer to ``target``; in a group call name the ``transferee``. ``CallTransferAccepted`` or
+        ``CallTransferFailed`` follows; in a 1:1 call the app then leaves the call.
+
+        ``sip_headers`` carries ``User-To-User`` and ``X-``/``X-MS-Custom-`` headers; ``voip_headers`` goes to
+        ACS users.
+        """
+        identifier = as_identifier(target)
+        return await self._run(
+            "transfer",
+            self._connection().transfer_call_to_participant(
+                identifier,
+                transferee=as_identifier(transferee) if transferee is not None else None,
+                voip_headers=dict(voip_headers) if voip_headers else None,
+                sip_headers=dict(sip_headers) if sip_headers else None,
+                operation_context=pack(context),
+                operation_callback_url=callback_url,
+            ),
+            target=raw_id(identifier),
+            context=context,
+        )
+
+    async def add_participant(
+        self,
+        target: TargetLike,
+        *,
+        caller_id: str | None = None,
+        display_name: str | None = None,
+        invitation_timeout: int | None = None,
+        voip_headers: Mapping[str, str] | None = None,
+        sip_headers: Mapping[str, str] | None = None,
+        context: ContextLike = None,
+        callback_url: str | None = None,
+    ) -> AddParticipantResult:
+        """Invite ``target`` into this call; a phone number needs the resource's ``caller_id``.
+
+        ``AddParticipantSucceeded`` or ``AddParticipantFailed`` follows; keep ``result.invitation_id`` to cancel.
+        """
+        identifier = as_identifier(target)
+        return await self._run(
+            "add_participant",
+            self._connection().add_participant(
+                identifier,
+                invitation_timeout=invitation_timeout,
+                source_caller_id_number=as_phone_number(caller_id) if caller_id else None,
+                source_display_name=display_name,
+                voip_headers=dict(voip_headers) if voip_headers else None,
+                sip_headers=dict(sip_headers) if sip_headers else None,
+                operation_context=pack(context),
+                operation_callback_url=callback_url,
+            ),
+            target=raw_id(identifier),
+            context=context,
+        )
+
+    async def cancel_add_participant(
+        self, invitation_id: str, *, context: ContextLike = None, callback_url: str | None = None
+    ) -> CancelAddParticipantOperationResult:
+        """Withdraw a pending invitation; ``CancelAddParticipantSucceeded`` or ``...Failed`` follows."""
+        return await self._run(
+            "cancel_add_participant",
+            self._connection().cancel_add_participant_operation(
+                invitation_id, operation_context=pack(context), operation_callback_url=callback_url
+            ),
+            invitation_id=invitation_id,
+            context=context,
+        )
+
+    async def remove_participant(
+        self, target: TargetLike, *, context: ContextLike = None, callback_url: str | None = None
+    ) -> RemoveParticipantResult:
+        """Remove ``target``; ``RemoveParticipantSucceeded`` or ``...Failed`` and ``ParticipantsUpdated`` follow."""
+        identifier = as_identifier(target)
+        return await self._run(
+            "remove_participant",
+            self._connection().remove_participant(
+                identifier, operation_context=pack(context), operation_callback_url=callback_url
+            ),
+            target=raw_id(identifier),
+            context=context,
+        )
+
+    async def mute(self, target: TargetLike, *, context: ContextLike = None) -> MuteParticipantResult:
+        """Mute ``target``; a ``ParticipantsUpdated`` with ``isMuted`` follows."""
+        identifier = as_identifier(target)
+        return await self._run(
+            "mute",
+            self._connection().mute_participant(identifier, operation_context=pack(context)),
+            target=raw_id(identifier),
+            context=context,
+        )
+
+    async def hang_up(self, *, for_everyone: bool = True) -> None:
+        """End the call for everyone (default), or only remove the app. ``CallDisconnected`` follows."""
+        await self._run("hang_up", self._connection().hang_up(is_for_everyone=for_everyone), for_everyone=for_everyone)
+
+    async def get_participant(self, target: TargetLike) -> CallParticipant:
+        identifier = as_identifier(target)
+        return await self._run(
+            "get_participant", self._connection().get_participant(identifier), target=raw_id(identifier)
+        )
+
+    async def list_participants(self) -> list[CallParticipant]:
+        async def collect() -> list[CallParticipant]:
+            return [participant async for participant in self._connection().list_participants()]
+
+        return await self._run("list_participants", collect())
+
+    async def get_properties(self) -> CallConnectionProperties:
+        return await self._run("get_properties", self._connection().get_call_properties())
+
+    # ---- plumbing ------------------------------------------------------------------------------------------------
+
+    def _connection(self) -> CallConnectionClient:
+        if not self.call_connection_id:
+            raise CallActionError(
+                "call", None, None, "this call has no call connection yet: answer, create or connect it first"
+            )
+        return self._client.get_call_connection(self.call_connection_id)
+
+    def _default_target(self, target: TargetLike | None) -> CommunicationIdentifier:
+        chosen = target if target is not None else self.party
+        if chosen is None:
+            raise CallActionError("media", None, None, "no target: pass one, the call has no known remote party")
+        return as_identifier(chosen)
+
+    def _require_incoming(self, action: str) -> str:
+        if self._incoming_call_context is None:
+            raise CallActionError(
+                action, None, None, f"{action} needs a ringing call: use it in an IncomingCall handler"
+            )
+        if self.answered:
+            raise CallActionError(action, None, None, "this call was already answered")
+        return self._incoming_call_context
+
+    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
+        if "context" in fields:
+            fields["context"] = pack(fields["context"])
+        self._log.info("action_requested", action=action, call_connection_id=self.call_connection_id, **fields)
+        try:
+            return await operation
+        except CallActionError:
+            raise
+        except Exception as error:
+            failure = CallActionError.from_sdk(action, error)
+            self._log.warning(
+                "action_failed",
+                action=action,
+                status=failure.status,
+                code=failure.code,
+                message=failure.message,
+            )
+            raise failure from error

@@ -1,0 +1,70 @@
+"""Recording actions (start, pause, resume, stop, state), mixed into ``CallActions``; voicemail builds on them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, Literal, TypeVar
+
+from azure.communication.callautomation import RecordingProperties
+from azure.communication.callautomation.aio import CallAutomationClient
+
+from app.actions.packing import callback_url_for
+from config.settings import Settings
+
+T = TypeVar("T")
+
+
+class RecordingActions:
+    """Example::
+
+    recording = await call.start_recording()
+    state["recording_id"] = recording.recording_id
+    ...
+    await call.stop_recording(state["recording_id"])
+    """
+
+    _client: CallAutomationClient
+    settings: Settings
+    call_connection_id: str | None
+    flow: str | None
+
+    async def start_recording(
+        self,
+        *,
+        content: Literal["audio", "audioVideo"] = "audio",
+        channel: Literal["mixed", "unmixed"] = "mixed",
+        audio_format: Literal["wav", "mp3", "mp4"] = "wav",
+        pause_on_start: bool = False,
+    ) -> RecordingProperties:
+        """Record this call; ``RecordingStateChanged`` events come to this flow's callback URL."""
+        if not self.call_connection_id:
+            raise ValueError("start_recording needs an answered or connected call")
+        return await self._run(
+            "start_recording",
+            self._client.start_recording(
+                call_connection_id=self.call_connection_id,
+                recording_state_callback_url=callback_url_for(self.settings, self.flow),
+                recording_content_type=content,
+                recording_channel_type=channel,
+                recording_format_type=audio_format,
+                pause_on_start=pause_on_start,
+            ),
+            content=content,
+        )
+
+    async def pause_recording(self, recording_id: str) -> None:
+        await self._run("pause_recording", self._client.pause_recording(recording_id), recording_id=recording_id)
+
+    async def resume_recording(self, recording_id: str) -> None:
+        await self._run("resume_recording", self._client.resume_recording(recording_id), recording_id=recording_id)
+
+    async def stop_recording(self, recording_id: str) -> None:
+        await self._run("stop_recording", self._client.stop_recording(recording_id), recording_id=recording_id)
+
+    async def get_recording(self, recording_id: str) -> RecordingProperties:
+        return await self._run(
+            "get_recording", self._client.get_recording_properties(recording_id), recording_id=recording_id
+        )
+
+    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
+        raise NotImplementedError

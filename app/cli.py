@@ -1,0 +1,177 @@
+"""The ``callwright`` console command.
+
+callwright dev                      # the service + the ACS emulator, subscribed to each other (make run)
+callwright serve                    # the service alone (production uses the Procfile instead)
+callwright simulator [options]      # the ACS emulator alone (same as python -m simulator)
+callwright call --flow F --to N     # start an outbound call through the running service
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+import httpx
+
+from config.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="callwright", description="Callwright: IVR apps on ACS Call Automation")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service")
+    serve.add_argument("--host", default=None, help="default 0.0.0.0 in production, 127.0.0.1 in development")
+    serve.add_argument("--port", type=int, default=None, help="default CALLWRIGHT_PORT (8000)")
+
+    dev = commands.add_parser("dev", help="run the service and the ACS emulator together on the dev defaults")
+    dev.add_argument("--time-scale", type=float, default=1.0, help="emulator time scale (1 = real time)")
+
+    commands.add_parser("simulator", help="run the ACS emulator (options: callwright simulator --help)", add_help=False)
+
+    call = commands.add_parser("call", help="start an outbound call through the running service")
+    call.add_argument("--flow", required=True, help="the flow that owns the call, e.g. front_desk")
+    call.add_argument("--to", action="append", help="a number or ACS user id; repeat for a group call")
+    call.add_argument("--caller-id", help="the resource's number shown to PSTN targets")
+    call.add_argument("--connect-room", help="join a room instead of creating a call")
+    call.add_argument("--connect-group", help="join a group call instead of creating a call")
+    call.add_argument("--connect-server-call", help="join a call by server call id")
+    call.add_argument("--state", action="append", default=[], metavar="KEY=VALUE", help="initial per-call state")
+    call.add_argument("--url", default=None, help="the service's base URL (default: the callback base URL)")
+
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "simulator":
+        return _simulator(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"callwright: {error}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port)
+    if args.command == "dev":
+        return _dev(settings, args.time_scale)
+    return asyncio.run(_call(settings, args))
+
+
+def _simulator(argv: Sequence[str]) -> int:
+    # The emulator is its own program; the app package never imports it.
+    try:
+        return subprocess.call([sys.executable, "-m", "simulator", *argv])
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    production = settings.environment.value == "production"
+    uvicorn.run(
+        "app.web.app:create_app",
+        factory=True,
+        host=host or ("0.0.0.0" if production else "127.0.0.1"),
+        port=port or settings.port,
+        proxy_headers=True,
+        log_config=None,  # structlog owns logging (configured by the app factory)
+        access_log=False,
+    )
+    return 0
+
+
+def _dev(settings: Settings, time_scale: float) -> int:
+    if settings.environment.value != "development":
+        print("callwright dev runs only with CALLWRIGHT_ENVIRONMENT=development", file=sys.stderr)
+        return 2
+    secret = settings.eventgrid_secret.get_secret_value() if settings.eventgrid_secret else ""
+    endpoint = httpx.URL(settings.endpoint)
+    events_url = httpx.URL(settings.callback_url).copy_add_param(settings.eventgrid_secret_param, secret)
+    emulator = subprocess.Popen(  # the emulator runs as its own process: only URLs and keys join the two
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--host",
+            endpoint.host,
+            "--port",
+            str(endpoint.port or 8090),
+            "--access-key",
+            settings.access_key,
+            "--resource-id",
+            settings.resource_id,
+            "--subscribe",
+            str(events_url),
+            "--time-scale",
+            str(time_scale),
+        ],
+        env=os.environ.copy(),
+    )
+    print(_dev_banner(settings), flush=True)
+    try:
+        return _serve(settings, settings.public_host, settings.port)
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        try:
+            emulator.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            emulator.kill()
+
+
+def _dev_banner(settings: Settings) -> str:
+    numbers = settings.flows
+    return f"""
+Callwright dev: the service on {settings.callback_base_url}, the ACS emulator on {settings.endpoint}.
+Place a test call to the front desk ({numbers.front_desk_number}):
+
+  curl -X POST {settings.endpoint}/simulator/calls -H 'content-type: application/json' \\
+       -d '{{"from": "+15551230001", "to": "{numbers.front_desk_number}"}}'
+
+Press keys as the caller (use the serverCallId the call returned):
+
+  curl -X POST {settings.endpoint}/simulator/calls/<serverCallId>/parties/4:+15551230001/dtmf \\
+       -H 'content-type: application/json' -d '{{"tones": "1"}}'
+
+See what happened: curl {settings.endpoint}/simulator/calls/<serverCallId>
+"""
+
+
+async def _call(settings: Settings, args: argparse.Namespace) -> int:
+    body: dict[str, object] = {"flow": args.flow, "state": dict(_pair(item) for item in args.state)}
+    connect = {
+        key: value
+        for key, value in (
+            ("roomId", args.connect_room),
+            ("groupCallId", args.connect_group),
+            ("serverCallId", args.connect_server_call),
+        )
+        if value
+    }
+    if connect:
+        body["connect"] = connect
+    else:
+        body["to"] = args.to if args.to and len(args.to) > 1 else (args.to or [None])[0]
+        body["callerId"] = args.caller_id
+    key = settings.trigger_api_key.get_secret_value() if settings.trigger_api_key else ""
+    base = args.url or settings.callback_base_url
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        response = await http.post(f"{base}/api/calls", json=body, headers={"Authorization": f"Bearer {key}"})
+    print(json.dumps(response.json(), indent=2))
+    return 0 if response.status_code == 202 else 1
+
+
+def _pair(item: str) -> tuple[str, str]:
+    key, _, value = item.partition("=")
+    if not key or not _:
+        raise SystemExit(f"--state takes KEY=VALUE, got {item!r}")
+    return key, value
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

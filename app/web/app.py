@@ -1,0 +1,189 @@
+"""The app factory: settings, flows, state and the one SDK client, assembled declaratively with a lifespan.
+
+``uvicorn --factory app.web.app:create_app`` serves it (see the Procfile).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from azure.communication.callautomation.aio import CallAutomationClient
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from app.actions.call import CallActions
+from app.actions.client import build_client
+from app.auth.eventgrid import EventGridAuthenticator
+from app.auth.jwt import CallbackTokenValidator
+from app.dispatch import ActionsFactory, Dispatcher, Outcome
+from app.events import CallEvent
+from app.logging import configure_logging
+from app.routing import Router
+from app.state.base import StateStore
+from app.state.memory import MemoryStateStore
+from app.web.events_endpoint import EventsEndpoint, auth_warnings
+from app.web.health import health_routes
+from app.web.trigger import TriggerEndpoint
+from config.settings import Settings, load_settings
+
+
+class CallwrightApp(Starlette):
+    """The ASGI app, plus ``dispatch`` for feeding it events without HTTP.
+
+    Example (a unit test with fake actions, no lifespan needed)::
+
+        app = create_app(settings, flows=[router], actions=fake_factory)
+        outcome = await app.dispatch(event)
+    """
+
+    dispatcher: Dispatcher | None = None
+
+    async def dispatch(self, event: CallEvent, *, flow: str | None = None) -> Outcome:
+        if self.dispatcher is None:
+            raise RuntimeError("the app is not started: run its lifespan, or create it with actions=<factory>")
+        return await self.dispatcher.dispatch(event, flow=flow)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    flows: Sequence[Router] | None = None,
+    common: Sequence[Router] | None = None,
+    extras: Mapping[str, Any] | None = None,
+    actions: ActionsFactory | None = None,
+    store: StateStore | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> CallwrightApp:
+    """Assemble the service. With no arguments it reads ``CALLWRIGHT_*`` settings and loads the flow modules
+    they name (``CALLWRIGHT_FLOW_MODULES``), each of which exposes one ``router``.
+
+    Example::
+
+        from flows import front_desk
+        app = create_app(Settings(), flows=[front_desk.router])
+
+    ``actions`` replaces the SDK-backed ``call`` objects (unit tests), ``store`` the state store, and ``http`` the
+    client that fetches the JWKS.
+    """
+    settings = settings or load_settings()
+    configure_logging(
+        settings.log_format or "console", settings.log_level, secret_params=[settings.eventgrid_secret_param]
+    )
+    flow_routers = list(flows) if flows is not None else _load_routers(settings.flow_modules)
+    common_routers = list(common) if common is not None else _load_routers(settings.common_modules)
+    state_store: StateStore = store or MemoryStateStore()
+    holder: dict[str, Any] = {}
+
+    def sdk_actions(
+        *,
+        call_connection_id: str | None,
+        server_call_id: str | None,
+        incoming_call_context: str | None,
+        party: str | None,
+        flow: str | None,
+    ) -> CallActions:
+        return CallActions(
+            holder["client"],
+            settings,
+            call_connection_id=call_connection_id,
+            server_call_id=server_call_id,
+            incoming_call_context=incoming_call_context,
+            party=party,
+            flow=flow,
+        )
+
+    dispatcher = Dispatcher(
+        settings,
+        flows=flow_routers,
+        common=common_routers,
+        store=state_store,
+        actions=actions or sdk_actions,
+        extras=extras,
+    )
+    http = http or httpx.AsyncClient(timeout=5.0)  # fetches the JWKS; closed with the app
+    validator = (
+        None
+        if settings.allow_unauthenticated_callbacks
+        else CallbackTokenValidator(
+            issuer=settings.issuer,
+            audience=settings.resource_id,
+            jwks_url=settings.jwks,
+            http=http,
+            leeway=settings.jwt_leeway_seconds,
+        )
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        log = structlog.get_logger("callwright.app")
+        for warning in auth_warnings(settings):
+            log.warning("auth_relaxed", detail=warning)
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(http.aclose)
+            if validator is not None:
+                await validator.prefetch()  # a failure is logged; /readyz reports it until keys arrive
+            client: CallAutomationClient = await stack.enter_async_context(build_client(settings))
+            holder["client"] = client
+            stack.push_async_callback(state_store.aclose)
+            log.info(
+                "service_started",
+                flows=[router.name for router in flow_routers],
+                acs_endpoint=settings.endpoint,
+                callback_url=settings.callback_url,
+            )
+            yield
+            log.info("service_stopping")
+
+    endpoint = EventsEndpoint(
+        settings,
+        callbacks=validator,
+        eventgrid=(
+            EventGridAuthenticator(
+                secret=settings.eventgrid_secret.get_secret_value() if settings.eventgrid_secret else None,
+                param=settings.eventgrid_secret_param,
+                header=settings.eventgrid_secret_header,
+                subscriptions=settings.eventgrid_subscriptions,
+            )
+            if not settings.allow_unauthenticated_eventgrid
+            else None
+        ),
+        sink=dispatcher,
+    )
+
+    async def jwks_ready() -> bool:
+        return validator is None or validator.ready()
+
+    app = CallwrightApp(
+        routes=[
+            Route("/Events", endpoint, methods=["POST", "OPTIONS"]),
+            Route(
+                "/api/calls", TriggerEndpoint(settings, holder, set(dispatcher.flows), state_store), methods=["POST"]
+            ),
+            *health_routes({"state": state_store.ping, "jwks": jwks_ready}),
+        ],
+        lifespan=lifespan,
+    )
+    app.dispatcher = dispatcher
+    app.state.validator = validator
+    app.state.settings = settings
+    app.state.store = state_store
+    return app
+
+
+def _load_routers(modules: Sequence[str]) -> list[Router]:
+    routers: list[Router] = []
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as error:
+            raise ImportError(f"cannot import flow module {name!r} (from CALLWRIGHT_FLOW_MODULES): {error}") from error
+        router = getattr(module, "router", None)
+        if not isinstance(router, Router):
+            raise TypeError(f"flow module {name!r} must define `router = Router(name=...)`")
+        routers.append(router)
+    return routers

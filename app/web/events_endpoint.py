@@ -1,0 +1,255 @@
+"""The ``/Events`` endpoint: authenticate, read, parse, answer handshakes, and hand each event to the sink.
+
+One route serves two senders, told apart by headers before the body is read (never by trial):
+
+* Event Grid (``aeg-event-type`` header present): the shared secret (query parameter or delivery header) and the
+  subscription allow-list; the ``SubscriptionValidation`` handshake; ``IncomingCall`` and other system events.
+* ACS mid-call callbacks (no ``aeg-event-type``): ``Authorization: Bearer <RS256 JWT>``.
+
+Status codes: 200 for every authenticated, well-formed delivery (even when a handler fails: that is logged);
+400 malformed; 401 unauthenticated; 403 validation from an unknown subscription; 405 other methods; 413 too
+large; 415 wrong content type; 503 (+ ``Retry-After``) when signing keys or the state store are unavailable.
+
+The CloudEvents abuse-protection ``OPTIONS`` handshake is granted to any origin, because consent alone grants
+nothing: every POST is authenticated on its own. When the request carries the Event Grid secret (in the query
+string, where Event Grid keeps it for the handshake, or in the header), a wrong secret is refused with 401.
+
+Example::
+
+    endpoint = EventsEndpoint(settings, callbacks=validator, eventgrid=authenticator, sink=dispatcher)
+    app = Starlette(routes=[Route("/Events", endpoint, methods=["POST", "OPTIONS"])])
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from app.auth.errors import AuthenticationError, AuthUnavailableError
+from app.auth.eventgrid import EVENT_TYPE_HEADER, VALIDATION_EVENT_TYPE, EventGridAuthenticator
+from app.auth.jwt import CallbackTokenValidator
+from app.events import CallEvent, EventParseError, SubscriptionValidation, parse_events
+from app.logging import bind_call
+from app.web.body import BodyError, check_content_type, decode_json, read_limited
+from app.web.sink import EventSink, SinkUnavailable
+from config.settings import Settings
+
+__all__ = ["EventSink", "EventsEndpoint", "SinkUnavailable", "auth_warnings"]
+
+ALLOWED_METHODS = "POST, OPTIONS"
+_FLOW = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+_ORIGIN = re.compile(r"[A-Za-z0-9.:*\[\]-]{1,255}")
+_SINK_RETRY_AFTER = "5"
+
+
+def auth_warnings(settings: Settings) -> list[str]:
+    """Warnings to log at startup for each inbound check the settings switch off.
+
+    Example::
+
+        for warning in auth_warnings(settings):
+            log.warning("auth_relaxed", detail=warning)
+    """
+    warnings = []
+    if settings.allow_unauthenticated_eventgrid:
+        warnings.append(
+            "Event Grid deliveries on /Events are NOT authenticated (CALLWRIGHT_ALLOW_UNAUTHENTICATED_EVENTGRID): "
+            "anyone who knows the URL can post IncomingCall events"
+        )
+    if settings.allow_unauthenticated_callbacks:
+        warnings.append(
+            "ACS callbacks on /Events are NOT authenticated (CALLWRIGHT_ALLOW_UNAUTHENTICATED_CALLBACKS): "
+            "anyone who knows the URL can post call events"
+        )
+    return warnings
+
+
+class _Rejected(Exception):
+    def __init__(self, response: Response, reason: str) -> None:
+        super().__init__(reason)
+        self.response = response
+        self.reason = reason
+
+
+class EventsEndpoint:
+    """The raw ASGI app behind ``/Events`` (see the module docstring for the rules).
+
+    ``callbacks``/``eventgrid`` may be None only when the matching ``allow_unauthenticated_*`` setting is on;
+    otherwise a missing authenticator refuses every request of that channel (fail closed).
+
+    Example::
+
+        endpoint = EventsEndpoint(settings, callbacks=validator, eventgrid=authenticator, sink=dispatcher)
+        Route("/Events", endpoint, methods=["POST", "OPTIONS"])
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        callbacks: CallbackTokenValidator | None,
+        eventgrid: EventGridAuthenticator | None,
+        sink: EventSink,
+    ) -> None:
+        self.settings = settings
+        self.callbacks = callbacks
+        self.eventgrid = eventgrid
+        self.sink = sink
+        self._log = structlog.get_logger("callwright.web")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        channel = "eventgrid" if EVENT_TYPE_HEADER in request.headers else "callback"
+        with structlog.contextvars.bound_contextvars(channel=channel):
+            try:
+                response = await self._handle(request, channel)
+            except _Rejected as rejected:
+                response = rejected.response
+                self._log.warning("events_rejected", status=response.status_code, reason=rejected.reason)
+            except Exception:
+                self._log.exception("events_internal_error")
+                response = _error(500, "internal_error", "the request could not be processed")
+        await response(scope, receive, send)
+
+    async def _handle(self, request: Request, channel: str) -> Response:
+        if request.method == "OPTIONS":
+            return self._abuse_protection(request)
+        if request.method != "POST":
+            raise _Rejected(_error(405, "method_not_allowed", "use POST", headers={"Allow": ALLOWED_METHODS}), "method")
+        if channel == "eventgrid":
+            self._authenticate_eventgrid(request)
+        else:
+            await self._authenticate_callback(request)
+        flow = self._flow(request)
+        limit = (
+            self.settings.max_eventgrid_body_bytes if channel == "eventgrid" else self.settings.max_callback_body_bytes
+        )
+        try:
+            check_content_type(request.headers.get("content-type"))
+            payload = decode_json(await read_limited(request, limit))
+        except BodyError as error:
+            raise _Rejected(_error(error.status, error.code, error.detail), error.code) from None
+        events = self._parse(payload)
+        if channel == "eventgrid":
+            validation = self._validation(request, events)
+            if validation is not None:
+                return validation
+        return await self._dispatch(events, channel, flow)
+
+    # --- authentication -------------------------------------------------------------------------------------------
+
+    def _authenticate_eventgrid(self, request: Request) -> None:
+        if self.settings.allow_unauthenticated_eventgrid:
+            return
+        if self.eventgrid is None:
+            raise _Rejected(_error(401, "unauthorized", "not authenticated"), "no Event Grid authenticator")
+        try:
+            self.eventgrid.authenticate(query=request.query_params, headers=request.headers)
+        except AuthenticationError as error:
+            code = "forbidden" if error.status_code == 403 else "unauthorized"
+            raise _Rejected(_error(error.status_code, code, "not authenticated"), error.reason) from None
+
+    async def _authenticate_callback(self, request: Request) -> None:
+        if self.settings.allow_unauthenticated_callbacks:
+            return
+        if self.callbacks is None:
+            raise _Rejected(_error(401, "unauthorized", "not authenticated"), "no callback validator")
+        try:
+            await self.callbacks.validate(request.headers.get("authorization"))
+        except AuthUnavailableError as error:
+            response = _error(503, "auth_unavailable", "try again later", {"Retry-After": str(error.retry_after)})
+            raise _Rejected(response, error.reason) from None
+        except AuthenticationError as error:
+            response = _error(401, "unauthorized", "not authenticated", {"WWW-Authenticate": "Bearer"})
+            raise _Rejected(response, error.reason) from None
+
+    def _abuse_protection(self, request: Request) -> Response:
+        checks_secret = not self.settings.allow_unauthenticated_eventgrid and self.eventgrid is not None
+        if checks_secret and self.eventgrid is not None:
+            query, headers = request.query_params, request.headers
+            if self.eventgrid.secret_presented(query=query, headers=headers) and not self.eventgrid.secret_matches(
+                query=query, headers=headers
+            ):
+                raise _Rejected(_error(401, "unauthorized", "not authenticated"), "wrong Event Grid secret (OPTIONS)")
+        origin = request.headers.get("webhook-request-origin")
+        if origin is None:
+            return Response(status_code=200, headers={"Allow": ALLOWED_METHODS})
+        if not _ORIGIN.fullmatch(origin.strip()):
+            raise _Rejected(_error(400, "bad_origin", "WebHook-Request-Origin is not a host name"), "bad origin")
+        self._log.info("abuse_protection_granted", origin=origin.strip())
+        return Response(
+            status_code=200,
+            headers={
+                "WebHook-Allowed-Origin": origin.strip(),
+                "WebHook-Allowed-Rate": "*",
+                "Allow": ALLOWED_METHODS,
+            },
+        )
+
+    # --- body -----------------------------------------------------------------------------------------------------
+
+    def _flow(self, request: Request) -> str | None:
+        flow = request.query_params.get("flow")
+        if flow is not None and not _FLOW.fullmatch(flow):
+            raise _Rejected(_error(400, "bad_flow", "the flow parameter is not a flow name"), "bad flow parameter")
+        return flow
+
+    def _parse(self, payload: Any) -> list[CallEvent]:
+        try:
+            return parse_events(payload)
+        except EventParseError as error:
+            raise _Rejected(_error(400, "invalid_events", str(error)), f"invalid events: {error}") from None
+        except (RecursionError, ValueError, TypeError):
+            raise _Rejected(_error(400, "invalid_events", "the events could not be read"), "invalid events") from None
+
+    def _validation(self, request: Request, events: list[CallEvent]) -> Response | None:
+        handshake = next((event for event in events if isinstance(event, SubscriptionValidation)), None)
+        announced = request.headers.get(EVENT_TYPE_HEADER, "").strip().lower() == VALIDATION_EVENT_TYPE.lower()
+        if handshake is None:
+            if announced:
+                raise _Rejected(_error(400, "invalid_events", "no validation event in the body"), "no validation event")
+            return None
+        self._log.info("subscription_validated", event_id=handshake.id, subscription=_subscription(request))
+        # Must be 200: Event Grid does not accept 202 for the handshake.
+        return JSONResponse({"validationResponse": handshake.validation_code}, status_code=200)
+
+    # --- dispatch -------------------------------------------------------------------------------------------------
+
+    async def _dispatch(self, events: list[CallEvent], channel: str, flow: str | None) -> Response:
+        failed = 0
+        for event in events:
+            with bind_call(
+                call_connection_id=event.call_connection_id,
+                server_call_id=event.server_call_id,
+                correlation_id=event.correlation_id,
+                event_type=event.type,
+                event_id=event.id,
+            ):
+                if isinstance(event, SubscriptionValidation):
+                    self._log.warning("validation_event_ignored")  # only Event Grid deliveries may validate
+                    continue
+                self._log.info("event_received", flow=flow)
+                try:
+                    await self.sink.dispatch(event, flow=flow)
+                except SinkUnavailable as error:
+                    self._log.error("event_sink_unavailable", error=str(error))
+                    return _error(503, "unavailable", "try again later", {"Retry-After": _SINK_RETRY_AFTER})
+                except Exception:
+                    failed += 1
+                    self._log.exception("event_dispatch_failed")
+        return JSONResponse({"received": len(events), "failed": failed}, status_code=200)
+
+
+def _subscription(request: Request) -> str | None:
+    return request.headers.get("aeg-subscription-name")
+
+
+def _error(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)

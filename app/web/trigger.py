@@ -1,0 +1,167 @@
+"""``POST /api/calls``: start an outbound call (create or connect) bound to a flow, from outside a handler.
+
+Protected by ``CALLWRIGHT_TRIGGER_API_KEY`` (``Authorization: Bearer <key>`` or ``X-Api-Key: <key>``).
+
+Create::
+
+    curl -X POST http://127.0.0.1:8000/api/calls -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \\
+      -d '{"flow": "front_desk", "to": "+15555550150", "callerId": "+18005550100", "state": {"note": "hi"}}'
+
+Connect::
+
+    -d '{"flow": "conference", "connect": {"roomId": "room-1"}}'
+
+Answers 202 ``{"callConnectionId", "serverCallId", "flow"}``; 400 bad body, 401 bad key, 404 unknown flow,
+502 when ACS refuses (with its code), 503 before the service has started.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping, Set
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from app.actions.errors import CallActionError
+from app.actions.outbound import OutboundCalls
+from app.state.base import FLOW_KEY, PARTY_KEY, StateStore
+from config.settings import Settings
+
+MAX_TRIGGER_BODY = 65_536
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ConnectTarget(_Model):
+    server_call_id: str | None = None
+    group_call_id: str | None = None
+    room_id: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ConnectTarget:
+        if sum(value is not None for value in (self.server_call_id, self.group_call_id, self.room_id)) != 1:
+            raise ValueError("connect takes exactly one of serverCallId, groupCallId or roomId")
+        return self
+
+
+class TriggerRequest(_Model):
+    flow: str
+    to: str | list[str] | None = None
+    caller_id: str | None = None
+    display_name: str | None = None
+    connect: ConnectTarget | None = None
+    context: str | None = Field(default=None, max_length=4096)
+    state: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _create_or_connect(self) -> TriggerRequest:
+        if (self.to is None) == (self.connect is None):
+            raise ValueError("give either `to` (create a call) or `connect` (join a call)")
+        return self
+
+
+class TriggerEndpoint:
+    """ASGI endpoint; ``holder["client"]`` is the SDK client opened in the lifespan."""
+
+    def __init__(self, settings: Settings, holder: Mapping[str, Any], flows: Set[str], store: StateStore) -> None:
+        self._settings = settings
+        self._holder = holder
+        self._flows = flows
+        self._store = store
+        self._log = structlog.get_logger("callwright.trigger")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def _handle(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return _error(401, "a valid API key is required (Authorization: Bearer <key> or X-Api-Key)")
+        body = await _read_limited(request)
+        if body is None:
+            return _error(413, f"body over {MAX_TRIGGER_BODY} bytes")
+        try:
+            trigger = TriggerRequest.model_validate(json.loads(body))
+        except (ValueError, ValidationError) as error:
+            return _error(400, f"invalid request: {_summary(error)}")
+        if trigger.flow not in self._flows:
+            return _error(404, f"unknown flow {trigger.flow!r}; known: {', '.join(sorted(self._flows))}")
+        client = self._holder.get("client")
+        if client is None:
+            return _error(503, "the service is starting")
+        outbound = OutboundCalls(client, self._settings)
+        try:
+            if trigger.to is not None:
+                call = await outbound.create_call(
+                    trigger.to,
+                    caller_id=trigger.caller_id,
+                    display_name=trigger.display_name,
+                    context=trigger.context,
+                    flow=trigger.flow,
+                )
+            else:
+                assert trigger.connect is not None
+                call = await outbound.connect(
+                    server_call_id=trigger.connect.server_call_id,
+                    group_call_id=trigger.connect.group_call_id,
+                    room_id=trigger.connect.room_id,
+                    context=trigger.context,
+                    flow=trigger.flow,
+                )
+        except ValueError as error:
+            return _error(400, str(error))
+        except CallActionError as error:
+            return JSONResponse(
+                {"error": {"message": error.message, "acsStatus": error.status, "acsCode": error.code}}, 502
+            )
+        key = call.server_call_id or call.call_connection_id or ""
+        async with self._store.call_lock(key):
+            state = await self._store.load(key)
+            state.update(trigger.state)
+            state[FLOW_KEY] = trigger.flow
+            if call.party:
+                state[PARTY_KEY] = call.party
+            await self._store.save(key, state, self._settings.state_ttl_seconds)
+        self._log.info("outbound_call_started", flow=trigger.flow, call_connection_id=call.call_connection_id)
+        return JSONResponse(
+            {"callConnectionId": call.call_connection_id, "serverCallId": call.server_call_id, "flow": trigger.flow},
+            202,
+        )
+
+    def _authorized(self, request: Request) -> bool:
+        expected = self._settings.trigger_api_key
+        if expected is None:
+            return False
+        header = request.headers.get("authorization", "")
+        offered = header[7:] if header.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
+        return hmac.compare_digest(offered.encode(), expected.get_secret_value().encode())
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_TRIGGER_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _summary(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
+    return "malformed JSON"
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message}}, status)

@@ -1,0 +1,266 @@
+"""Callwright settings, read from ``CALLWRIGHT_*`` environment variables and ``.env``.
+
+Nothing here reads the environment at import time: call :func:`load_settings` (the app factory does) or build
+``Settings(...)`` explicitly, as tests do.
+
+In ``development`` (the default) every ACS setting falls back to the local emulator's documented dev values, so
+``make run`` needs no Azure account. In ``production`` those fallbacks are refused: the ACS endpoint, key, resource
+id, callback base URL and Event Grid secret must be set, and the JWT issuer and JWKS URL default to ACS's own.
+
+Example::
+
+    settings = Settings(acs_endpoint="http://127.0.0.1:8090", acs_access_key="...", acs_resource_id="...")
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from config.ivr import IvrSettings
+
+ENV_PREFIX = "CALLWRIGHT_"
+
+# The emulator's public dev identity. They are documented defaults, not secrets: `simulator/` uses the same values.
+DEV_SIMULATOR_URL = "http://127.0.0.1:8090"
+DEV_ACCESS_KEY = "Y2FsbHdyaWdodC1zaW11bGF0b3ItZGV2LWtleS12MSE="
+DEV_RESOURCE_ID = "5f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5"
+DEV_EVENTGRID_SECRET = "callwright-dev-eventgrid-secret"
+DEV_TRIGGER_API_KEY = "callwright-dev-trigger-key"
+
+ACS_JWT_ISSUER = "https://acscallautomation.communication.azure.com"
+ACS_JWKS_URL = "https://acscallautomation.communication.azure.com/calling/keys"
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class StateBackend(StrEnum):
+    MEMORY = "memory"
+
+
+class SampleFlowSettings(BaseSettings):
+    """Phone numbers used by the sample flows in ``flows/`` (``CALLWRIGHT_FLOW_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix=f"{ENV_PREFIX}FLOW_", env_file=".env", extra="ignore")
+
+    support_number: str = "+18005550100"
+    conference_number: str = "+18005550101"
+    front_desk_number: str = "+18005550102"
+    reminder_caller_id: str = "+18005550103"
+    agent_number: str = "+18005550199"
+    supervisor_number: str = "+15555550160"
+    specialist_number: str = "+15555550170"
+    after_hours_number: str = "+15555550180"
+    blocked_callers: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["+15555550666"])
+    front_desk_after_hours: bool = False
+
+    @field_validator("blocked_callers", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator(
+        "front_desk_number",
+        "conference_number",
+        "support_number",
+        "reminder_caller_id",
+        "agent_number",
+        "supervisor_number",
+        "specialist_number",
+        "after_hours_number",
+    )
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not _E164.match(value):
+            raise ValueError(f"{value!r} is not an E.164 phone number such as +18005550100")
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything the service needs, from ``CALLWRIGHT_*`` variables. See ``.env.example`` for each one."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    # --- ACS connection: a connection string, or endpoint plus key -------------------------------------------------
+    acs_connection_string: SecretStr | None = None
+    acs_endpoint: str | None = None
+    acs_access_key: SecretStr | None = None
+    acs_resource_id: str | None = None
+    acs_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
+    # --- Callbacks ------------------------------------------------------------------------------------------------
+    callback_base_url: str | None = None
+    public_host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # --- Inbound authentication -------------------------------------------------------------------------------------
+    eventgrid_secret: SecretStr | None = None
+    eventgrid_secret_param: str = "secret"
+    eventgrid_secret_header: str = "x-callwright-secret"
+    eventgrid_subscriptions: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    jwt_issuer: str | None = None
+    jwks_url: str | None = None
+    jwt_leeway_seconds: int = Field(default=60, ge=0, le=600)
+    allow_unauthenticated_callbacks: bool = False
+    allow_unauthenticated_eventgrid: bool = False
+    max_eventgrid_body_bytes: int = Field(default=1_572_864, gt=0)
+    max_callback_body_bytes: int = Field(default=262_144, gt=0)
+
+    # --- Outbound-call trigger ------------------------------------------------------------------------------------
+    trigger_api_key: SecretStr | None = None
+
+    # --- State, logging ---------------------------------------------------------------------------------------------
+    state_backend: StateBackend = StateBackend.MEMORY
+    state_ttl_seconds: int = Field(default=7200, gt=0)
+    dedup_ttl_seconds: int = Field(default=900, gt=0)
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- Flows ------------------------------------------------------------------------------------------------------
+    flow_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["flows.front_desk", "flows.conference"]
+    )
+    common_modules: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["handlers.lifecycle"])
+    flows: SampleFlowSettings = Field(default_factory=SampleFlowSettings)
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
+
+    @field_validator("eventgrid_subscriptions", "flow_modules", "common_modules", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("acs_endpoint", "callback_base_url", "jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _apply_environment(self) -> Settings:
+        if self.acs_connection_string is not None:
+            endpoint, key = _parse_connection_string(self.acs_connection_string.get_secret_value())
+            self.acs_endpoint = self.acs_endpoint or endpoint
+            self.acs_access_key = self.acs_access_key or SecretStr(key)
+        if self.environment is Environment.DEVELOPMENT:
+            self.acs_endpoint = self.acs_endpoint or DEV_SIMULATOR_URL
+            self.acs_access_key = self.acs_access_key or SecretStr(DEV_ACCESS_KEY)
+            self.acs_resource_id = self.acs_resource_id or DEV_RESOURCE_ID
+            self.callback_base_url = self.callback_base_url or f"http://{self.public_host}:{self.port}"
+            self.eventgrid_secret = self.eventgrid_secret or SecretStr(DEV_EVENTGRID_SECRET)
+            self.trigger_api_key = self.trigger_api_key or SecretStr(DEV_TRIGGER_API_KEY)
+            self.jwt_issuer = self.jwt_issuer or self.acs_endpoint
+            self.jwks_url = self.jwks_url or f"{self.acs_endpoint}/calling/keys"
+            self.log_format = self.log_format or "console"
+        else:
+            missing = [
+                f"{ENV_PREFIX}{name.upper()}"
+                for name in ("acs_endpoint", "acs_access_key", "acs_resource_id", "callback_base_url")
+                if getattr(self, name) is None
+            ]
+            if self.eventgrid_secret is None and not self.allow_unauthenticated_eventgrid:
+                missing.append(f"{ENV_PREFIX}EVENTGRID_SECRET")
+            if missing:
+                raise ValueError(f"production needs {', '.join(missing)} (or {ENV_PREFIX}ACS_CONNECTION_STRING)")
+            if self.acs_access_key is not None and self.acs_access_key.get_secret_value() == DEV_ACCESS_KEY:
+                raise ValueError(f"{ENV_PREFIX}ACS_ACCESS_KEY is the emulator's dev key; set the resource's key")
+            self.jwt_issuer = self.jwt_issuer or ACS_JWT_ISSUER
+            self.jwks_url = self.jwks_url or ACS_JWKS_URL
+            self.log_format = self.log_format or "json"
+        if self.acs_access_key is not None:
+            _require_base64(self.acs_access_key.get_secret_value())
+        return self
+
+    # Typed accessors: after validation these are always set, so callers need no None checks.
+    @property
+    def endpoint(self) -> str:
+        assert self.acs_endpoint is not None
+        return self.acs_endpoint
+
+    @property
+    def access_key(self) -> str:
+        assert self.acs_access_key is not None
+        return self.acs_access_key.get_secret_value()
+
+    @property
+    def resource_id(self) -> str:
+        assert self.acs_resource_id is not None
+        return self.acs_resource_id
+
+    @property
+    def callback_url(self) -> str:
+        """The ``/Events`` URL that ACS posts mid-call callbacks to."""
+        assert self.callback_base_url is not None
+        return f"{self.callback_base_url}/Events"
+
+    @property
+    def issuer(self) -> str:
+        assert self.jwt_issuer is not None
+        return self.jwt_issuer
+
+    @property
+    def jwks(self) -> str:
+        assert self.jwks_url is not None
+        return self.jwks_url
+
+
+class SettingsError(Exception):
+    """Startup stops with this: its message names each offending ``CALLWRIGHT_*`` variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``.env``; raise :class:`SettingsError` naming bad variables.
+
+    Example::
+
+        settings = load_settings(port=9000)
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings accepts field overrides
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            location = [str(part) for part in error["loc"]]
+            variable = (
+                f"{ENV_PREFIX}FLOW_{location[1].upper()}"
+                if location[:1] == ["flows"] and len(location) > 1
+                else f"{ENV_PREFIX}{location[0].upper()}"
+                if location
+                else ENV_PREFIX + "*"
+            )
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{variable}: {message}" if location else message)
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def _parse_connection_string(value: str) -> tuple[str, str]:
+    parts = dict(part.split("=", 1) for part in value.split(";") if "=" in part)
+    lowered = {key.strip().lower(): val.strip() for key, val in parts.items()}
+    if "endpoint" not in lowered or "accesskey" not in lowered:
+        raise ValueError("a connection string reads endpoint=https://...;accesskey=...")
+    return lowered["endpoint"].rstrip("/"), lowered["accesskey"]
+
+
+def _require_base64(key: str) -> None:
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the ACS access key must be base64, as the portal shows it") from None

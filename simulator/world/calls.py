@@ -1,0 +1,115 @@
+"""The state of calls, call connections and participants (no behaviour here; see world.py and its helpers)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.world.identity import Identifier
+
+# callConnectionState values (wire reference §11.1)
+CONNECTING = "connecting"
+CONNECTED = "connected"
+TRANSFERRING = "transferring"
+TRANSFER_ACCEPTED = "transferAccepted"
+DISCONNECTING = "disconnecting"
+DISCONNECTED = "disconnected"
+
+# Call (server call) states
+RINGING = "ringing"
+ESTABLISHED = "established"
+ENDED = "ended"
+
+
+@dataclass
+class Participant:
+    """A simulated party in a call (the app itself is never one)."""
+
+    identifier: Identifier
+    muted: bool = False
+    on_hold: bool = False
+    recognizes: int = 0  # how many recognizes targeted this party (indexes its script)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"identifier": self.identifier.to_wire(), "isMuted": self.muted, "isOnHold": self.on_hold}
+
+
+@dataclass
+class Connection:
+    """The app's leg in a call: what a callConnectionId names."""
+
+    id: str
+    call: Call
+    callback_uri: str
+    state: str = CONNECTING
+    source: Identifier | None = None
+    source_caller_id: str | None = None
+    source_display_name: str | None = None
+    targets: list[Identifier] = field(default_factory=list)
+    answered_by: str | None = None
+    operation_context: str | None = None
+    continuous_dtmf: dict[str, int] = field(default_factory=dict)  # rawId → last sequenceId
+
+    @property
+    def active(self) -> bool:
+        return self.state not in (DISCONNECTING, DISCONNECTED)
+
+    def to_wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "callConnectionId": self.id,
+            "serverCallId": self.call.server_call_id,
+            "targets": [t.to_wire() for t in self.targets],
+            "callConnectionState": self.state,
+            "callbackUri": self.callback_uri,
+            "correlationId": self.call.correlation_id,
+        }
+        if self.source is not None:
+            body["source"] = self.source.to_wire()
+        if self.source_caller_id:
+            body["sourceCallerIdNumber"] = {"value": self.source_caller_id}
+        if self.source_display_name:
+            body["sourceDisplayName"] = self.source_display_name
+        if self.answered_by:
+            body["answeredBy"] = {"id": self.answered_by}
+        return body
+
+
+@dataclass
+class Call:
+    """A server call: its parties, the app's connections to it, and where it came from."""
+
+    server_call_id: str
+    correlation_id: str
+    state: str = RINGING
+    participants: dict[str, Participant] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)
+    group_call_id: str | None = None
+    room_id: str | None = None
+    caller: Identifier | None = None  # for calls placed through the control API
+    callee: Identifier | None = None
+    sequence: int = 0
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def active_connections(self) -> list[Connection]:
+        return [c for c in self.connections.values() if c.active]
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "serverCallId": self.server_call_id,
+            "correlationId": self.correlation_id,
+            "state": self.state,
+            "from": self.caller.raw_id if self.caller else None,
+            "to": self.callee.raw_id if self.callee else None,
+            "groupCallId": self.group_call_id,
+            "roomId": self.room_id,
+            "participants": [p.to_wire() for p in self.participants.values()],
+            "callConnections": [
+                {"callConnectionId": c.id, "state": c.state, "callbackUri": c.callback_uri}
+                for c in self.connections.values()
+            ],
+        }

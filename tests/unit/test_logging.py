@@ -1,0 +1,158 @@
+"""Logging: secrets are redacted (keys and patterns), call ids are bound, stdlib lines are structured too."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from app.logging import REDACTED, Redactor, bind_call, configure_logging, get_logger, redact
+
+JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+CALL_CONTEXT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJjYyI6IjEyMyJ9."
+ACCESS_KEY = "Y2FsbHdyaWdodC1zaW11bGF0b3ItZGV2LWtleS12MSE="
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "access_key",
+        "accesskey",
+        "accessKey",
+        "authorization",
+        "Authorization",
+        "token",
+        "access_token",
+        "secret",
+        "eventgrid_secret",
+        "password",
+        "connection_string",
+        "incoming_call_context",
+        "incomingCallContext",
+        "api_key",
+        "trigger_api_key",
+    ],
+)
+def test_secret_keys_are_redacted(key: str) -> None:
+    with capture_logs(processors=[redact]) as logs:
+        get_logger("t").info("x", **{key: "value-123"})
+    assert logs[0][key] == REDACTED
+
+
+def test_redaction_is_recursive() -> None:
+    payload = {"data": {"incomingCallContext": CALL_CONTEXT, "serverCallId": "abc", "items": [{"token": "t"}]}}
+    with capture_logs(processors=[redact]) as logs:
+        get_logger("t").info("x", payload=payload, call_key="call-1")
+    assert logs[0]["payload"] == {
+        "data": {"incomingCallContext": REDACTED, "serverCallId": "abc", "items": [{"token": REDACTED}]}
+    }
+    assert logs[0]["call_key"] == "call-1"  # "key" alone is not a secret name
+    assert payload["data"]["incomingCallContext"] == CALL_CONTEXT  # the caller's object is untouched
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"endpoint=https://acs.example.com/;accesskey={ACCESS_KEY}", ACCESS_KEY),
+        (f"Authorization: Bearer {JWT}", JWT),
+        ("header was bearer abc.def-ghi", "abc.def-ghi"),
+        ("POST /Events?secret=hunter2&flow=menu HTTP/1.1", "hunter2"),
+        ("https://x.blob.core.windows.net/a.wav?sv=1&sig=AbC%2Bd", "AbC%2Bd"),
+        (f"context {CALL_CONTEXT} here", CALL_CONTEXT),
+        ('{"incomingCallContext": "opaque-value", "to": "x"}', "opaque-value"),
+        ("api_key=k-123 and password=p4ss", "k-123"),
+    ],
+)
+def test_patterns_in_strings_are_masked(text: str, secret: str) -> None:
+    with capture_logs(processors=[redact]) as logs:
+        get_logger("t").info(text, detail=[text])
+    assert secret not in logs[0]["event"]
+    assert secret not in logs[0]["detail"][0]
+    assert REDACTED in logs[0]["event"]
+
+
+def test_extra_param_names_are_masked() -> None:
+    redactor = Redactor(extra_params=["sharedcode"])
+    assert redactor.clean_text("/Events?sharedcode=xyz&flow=a") == f"/Events?sharedcode={REDACTED}&flow=a"
+    assert Redactor().clean_text("/Events?flow=a") == "/Events?flow=a"
+
+
+def test_cyclic_structures_do_not_break_logging() -> None:
+    loop: list[object] = []
+    loop.append(loop)
+    with capture_logs(processors=[redact]) as logs:
+        get_logger("t").info("x", loop=loop)
+    assert logs[0]["event"] == "x"
+
+
+def test_bind_call_adds_ids_inside_only() -> None:
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        log = get_logger("t")
+        with bind_call(call_connection_id="c-1", correlation_id="k-1", event_type="PlayFailed", server_call_id=None):
+            log.info("inside")
+        log.info("outside")
+    assert logs[0]["call_connection_id"] == "c-1"
+    assert logs[0]["correlation_id"] == "k-1"
+    assert logs[0]["event_type"] == "PlayFailed"
+    assert "server_call_id" not in logs[0]
+    assert "call_connection_id" not in logs[1]
+
+
+def test_rendered_json_line_is_redacted_and_structured() -> None:
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream=stream)
+    configure_logging("json", "INFO", stream=stream)  # idempotent: still one handler, one line per record
+    with bind_call(call_connection_id="c-9"):
+        get_logger("callwright.test").info("answered", authorization=f"Bearer {JWT}", note=f"key={ACCESS_KEY}")
+        logging.getLogger("uvicorn.access").info('%s - "%s %s"', "127.0.0.1", "POST", "/Events?secret=hunter2")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 2
+    ours, server = lines
+    assert ours["event"] == "answered"
+    assert ours["call_connection_id"] == "c-9"
+    assert ours["level"] == "info"
+    assert ours["logger"] == "callwright.test"
+    assert "timestamp" in ours
+    assert ours["authorization"] == REDACTED
+    assert ACCESS_KEY not in stream.getvalue()
+    assert JWT not in stream.getvalue()
+    assert "hunter2" not in stream.getvalue()
+    assert server["logger"] == "uvicorn.access"
+    assert server["call_connection_id"] == "c-9"
+
+
+def test_level_filters_and_azure_http_logging_is_quiet() -> None:
+    stream = io.StringIO()
+    configure_logging("json", "DEBUG", stream=stream)
+    get_logger("callwright.test").debug("shown")
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").info("Request URL: ...")
+    events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
+    assert events == ["shown"]
+    configure_logging("console", "WARNING", stream=stream)
+    get_logger("callwright.test").info("hidden")
+    assert "hidden" not in stream.getvalue()
+
+
+def test_console_format_redacts_too() -> None:
+    stream = io.StringIO()
+    configure_logging("console", "INFO", stream=stream)
+    get_logger("callwright.test").info("connect", connection_string=f"endpoint=x;accesskey={ACCESS_KEY}")
+    assert "connect" in stream.getvalue()
+    assert ACCESS_KEY not in stream.getvalue()
