@@ -139,7 +139,11 @@ class Dispatcher:
                 "raw": event.raw,
                 "extras": self.extras,
             }
-            found = await self._find(event, args, bound_flow)
+            try:
+                found = await self._find(event, args, bound_flow)
+            except Exception as error:  # a flow's when= predicate raised: flow code, not infrastructure
+                self._log.error("predicate_failed", error=repr(error), exc_info=True)
+                return Outcome.FAILED
             if found is None:
                 level = "debug" if event.type in _QUIET_TYPES else "info"
                 getattr(self._log, level)("event_unhandled", suggestion=suggest_handler(event))

@@ -176,6 +176,8 @@ def configure_logging(
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
         server_logger.propagate = True
+        server_logger.disabled = False  # an earlier dictConfig may have disabled or raised it
+        server_logger.setLevel(logging.NOTSET)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
 

@@ -233,19 +233,18 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings accepts field overrides
     except ValidationError as exc:
+        # Nested settings (flows, ivr) raise their own errors: name variables with *their* prefix.
+        prefixes = {cls.__name__: str(cls.model_config.get("env_prefix", ENV_PREFIX)) for cls in _SETTINGS_CLASSES}
+        prefix = prefixes.get(exc.title, ENV_PREFIX)
         problems = []
         for error in exc.errors():
             location = [str(part) for part in error["loc"]]
-            variable = (
-                f"{ENV_PREFIX}FLOW_{location[1].upper()}"
-                if location[:1] == ["flows"] and len(location) > 1
-                else f"{ENV_PREFIX}{location[0].upper()}"
-                if location
-                else ENV_PREFIX + "*"
-            )
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{variable}: {message}" if location else message)
+            problems.append(f"{prefix}{location[-1].upper()}: {message}" if location else message)
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+_SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (Settings, SampleFlowSettings, IvrSettings)
 
 
 def _parse_connection_string(value: str) -> tuple[str, str]:
@@ -263,4 +262,7 @@ def _require_base64(key: str) -> None:
     try:
         base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("the ACS access key must be base64, as the portal shows it") from None
+        raise ValueError(
+            f"{ENV_PREFIX}ACS_ACCESS_KEY (or the accesskey of {ENV_PREFIX}ACS_CONNECTION_STRING) must be base64,"
+            " as the portal shows it"
+        ) from None

@@ -55,9 +55,13 @@ class Kit:
 
     def __init__(self, router: Router, *, name: str) -> None:
         if not isinstance(router, Router):
-            raise HandlerRegistrationError(f"{type(self).__name__} needs the flow's Router, got {type(router).__name__}")
+            raise HandlerRegistrationError(
+                f"{type(self).__name__} needs the flow's Router, got {type(router).__name__}"
+            )
         if not isinstance(name, str) or not name or ":" in name or "." in name:
-            raise HandlerRegistrationError(f"{type(self).__name__}: name {name!r} must be non-empty, without ':' or '.'")
+            raise HandlerRegistrationError(
+                f"{type(self).__name__}: name {name!r} must be non-empty, without ':' or '.'"
+            )
         self.router = router
         self.name = name
         self.prefix = f"{router.name}.{name}"

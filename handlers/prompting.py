@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from app.actions.prompts import Audio, Prompt, Speech, Ssml
 
-Spoken = Union[Prompt, Sequence[Prompt]]
+Spoken = Prompt | Sequence[Prompt]
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Localized:
         return next(iter(self.texts.values()))
 
 
-PromptSpec = Union[Spoken, Localized, Callable[[Mapping[str, Any]], Union[Spoken, Localized]]]
+PromptSpec = Spoken | Localized | Callable[[Mapping[str, Any]], Spoken | Localized]
 """A fixed prompt, a :class:`Localized` one, or a function of the call's state returning either."""
 
 

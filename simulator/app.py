@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -55,9 +54,7 @@ class Simulator:
         await self.world.reset()
         self.timeline.clear()
         self.rest.repeatability.clear()
-        clear = getattr(self.delivery.faults, "clear", None)
-        if callable(clear):
-            clear()
+        self.delivery.faults.clear()
 
 
 def create_simulator(
@@ -69,14 +66,13 @@ def create_simulator(
     if delivery is None:
         from simulator.delivery import build_delivery
 
-        # The Delivery protocol declares plain (invariant) attributes; DeliveryService's are subtypes.
-        delivery = cast(Delivery, build_delivery(config, clock, timeline))
+        delivery = build_delivery(config, clock, timeline)
     sim = Simulator(config, delivery, clock, timeline, timing)
     routes: list[BaseRoute] = [
-        *_routes_of(sim.delivery, "public_routes"),
+        *sim.delivery.public_routes(),
         Route("/calling/{rest:path}", sim.rest.handle, methods=_METHODS),
         *control_routes(sim),
-        *_routes_of(sim.delivery, "control_routes"),
+        *sim.delivery.control_routes(),
         Route("/{rest:path}", _not_found, methods=_METHODS),
     ]
 
@@ -96,11 +92,6 @@ def create_simulator(
     app.state.delivery = delivery
     app.state.config = config
     return app
-
-
-def _routes_of(delivery: Delivery, name: str) -> list[BaseRoute]:
-    factory: Any = getattr(delivery, name, None)
-    return list(factory()) if callable(factory) else []
 
 
 async def _not_found(request: Request) -> Response:

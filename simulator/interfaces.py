@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from starlette.routing import BaseRoute
+
 from simulator.config import SubscriptionSpec
 
 
@@ -67,18 +69,35 @@ class FaultRules(Protocol):
         """The fault for the next request of ``operation`` (e.g. ``"answer"``, ``"play"``), consuming one use."""
         ...
 
+    def clear(self) -> None:
+        """Forget every fault (``POST /simulator/reset``)."""
+        ...
+
 
 class Delivery(Protocol):
     """What the world's app assembly gets from the delivery side."""
 
-    publisher: EventPublisher
-    subscriptions: Subscriptions
-    faults: FaultRules
+    @property
+    def publisher(self) -> EventPublisher: ...
+
+    @property
+    def subscriptions(self) -> Subscriptions: ...
+
+    @property
+    def faults(self) -> FaultRules: ...
+
+    def public_routes(self) -> list[BaseRoute]:
+        """Routes ACS itself serves: the JWKS and the OpenID configuration."""
+        ...
+
+    def control_routes(self) -> list[BaseRoute]:
+        """Control-API routes for subscriptions and faults."""
+        ...
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
-    async def drain(self, timeout: float = 5.0) -> None:
+    async def drain(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109  # a bounded wait is the contract
         """Wait until every queued delivery has finished (tests use this)."""
         ...

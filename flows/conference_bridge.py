@@ -1,0 +1,209 @@
+"""Conference bridge: dial in, enter a PIN, and get connected to the PIN's room; a host PIN adds moderator keys.
+
+    lobby call (the caller dialed settings.flows.conference_number)
+      PIN (4 digits, CALLWRIGHT_IVR_CONFERENCE_PINS / _HOST_PINS) → "connecting you, we will call you right back"
+      → the app joins the room (connect by room id: a NEW call connection, the "room leg") and hangs up the lobby
+    room leg
+      CallConnected → add the caller (dial-out from the room, caller id = the conference number)
+      caller joined → a host gets continuous DTMF: *6 mute everyone else, *7 remove the last caller, *9 end for all
+
+Why a dial-back: a PSTN caller cannot be moved into a room with the actions Callwright exposes today (ACS's
+``MoveParticipants`` would do it without the second ring); adding a phone to a room call is supported, so the room
+leg rings the caller back. The lobby and the room leg are separate calls with separate state; what the room leg
+needs (the caller, host or not) travels in the operation context of the connect.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+from app import CallActions, CallState, Log, OperationContext, Router
+from app.actions.errors import CallActionError
+from app.events import AddParticipantFailed, ContinuousDtmfRecognitionToneReceived, IncomingCall
+from config.settings import Settings
+from handlers import Digits, Farewell, Safety, classify
+
+router = Router(name="conference_bridge")
+Safety(router)
+
+PIN_PROMPT = "Welcome to the conference bridge. Please enter your four digit conference PIN, then press pound."
+CONNECTING = "Thank you. We are calling you right back to connect you to the conference. Goodbye for now."
+BAD_PIN = "Sorry, that PIN is not valid. Goodbye."
+ENDED = "The host has ended the conference. Goodbye."
+MUTED = "Everyone else has been muted."
+PIN_LENGTH = 4
+MODERATOR_KEYS = {"6": "mute_all", "7": "remove_last", "9": "end_for_everyone"}
+
+
+class Lobby(OperationContext, prefix="conference_bridge.lobby"):
+    """The caller's own call, answered to collect the PIN."""
+
+
+class Connecting(OperationContext, prefix="conference_bridge.connecting"):
+    """The 'calling you back' notice; when it ends the app joins the room and hangs up the lobby."""
+
+    room: str
+    host: bool = False
+
+
+class RoomLeg(OperationContext, prefix="conference_bridge.room"):
+    """The app's connection to the room; ``caller`` is the caller's raw id, URL-quoted (it contains ':')."""
+
+    room: str
+    caller: str
+    host: bool = False
+
+
+class Invite(RoomLeg, prefix="conference_bridge.invite"):
+    """The dial-out that brings the caller into the room."""
+
+
+class Moderator(OperationContext, prefix="conference_bridge.moderator"):
+    """Continuous DTMF of the host; ``host`` is the host's raw id, URL-quoted."""
+
+    host: str
+
+
+class Removal(OperationContext, prefix="conference_bridge.remove"):
+    """Tags a removal by the host."""
+
+
+def dialed_bridge(event: IncomingCall, settings: Settings) -> bool:
+    return event.to_number == settings.flows.conference_number
+
+
+def room_for(pin: str, settings: Settings) -> tuple[str, bool] | None:
+    """``(room, is_host)`` for a PIN, or None. Host PINs win if a PIN is in both lists."""
+    if pin in settings.ivr.conference_host_pins:
+        return settings.ivr.conference_host_pins[pin], True
+    if pin in settings.ivr.conference_pins:
+        return settings.ivr.conference_pins[pin], False
+    return None
+
+
+def known_pin(value: str, settings: Settings) -> bool:
+    return room_for(value, settings) is not None
+
+
+async def pin_accepted(call: CallActions, state: CallState, settings: Settings, log: Log) -> None:
+    pin = state.pop("pin", "")  # the PIN has done its job: do not keep it in state
+    found = room_for(pin, settings)
+    if found is None:  # unreachable: the validator checked it; be safe anyway
+        await bad_pin.start(call, state)
+        return
+    room, host = found
+    state["room"] = room
+    log.info("conference_pin_accepted", room=room, host=host)
+    await call.play(CONNECTING, context=Connecting(room=room, host=host))
+
+
+bad_pin = Farewell(router, name="bad_pin", message=BAD_PIN)
+ended = Farewell(router, name="ended", message=ENDED)
+pin = Digits(
+    router,
+    name="pin",
+    prompt=PIN_PROMPT,
+    length=PIN_LENGTH,
+    validator=known_pin,
+    on_complete=pin_accepted,
+    on_fail=bad_pin,
+)
+
+
+# --- lobby -------------------------------------------------------------------------------------------------------
+
+
+@router.incoming_call(when=dialed_bridge)
+async def answer(call: CallActions) -> None:
+    await call.answer(context=Lobby())
+
+
+@router.call_connected(context=Lobby)
+async def ask_pin(call: CallActions, state: CallState) -> None:
+    await pin.start(call, state)
+
+
+@router.play_completed(context=Connecting)
+@router.play_failed(context=Connecting)
+async def join_room(call: CallActions, ctx: Connecting, log: Log) -> None:
+    caller = call.party
+    if caller is None:
+        log.warning("conference_caller_unknown")
+        await call.hang_up(for_everyone=True)
+        return
+    leg = await call.connect(
+        room_id=ctx.room, context=RoomLeg(room=ctx.room, caller=quote(caller, safe=""), host=ctx.host)
+    )
+    log.info("conference_room_leg", room=ctx.room, room_leg=leg.call_connection_id)
+    await call.hang_up(for_everyone=True)
+
+
+# --- room leg ------------------------------------------------------------------------------------------------------
+
+
+@router.call_connected(context=RoomLeg)
+async def dial_caller(call: CallActions, ctx: RoomLeg, settings: Settings) -> None:
+    await call.add_participant(
+        unquote(ctx.caller),
+        caller_id=settings.flows.conference_number,
+        invitation_timeout=30,
+        context=Invite(room=ctx.room, caller=ctx.caller, host=ctx.host),
+    )
+
+
+@router.add_participant_succeeded(context=Invite)
+async def caller_joined(call: CallActions, ctx: Invite, state: CallState, log: Log) -> None:
+    caller = unquote(ctx.caller)
+    state["members"] = [*state.get("members", []), caller]
+    log.info("conference_joined", room=ctx.room, host=ctx.host, members=len(state["members"]))
+    if ctx.host:
+        state["host"] = caller
+        await call.start_continuous_dtmf(target=caller, context=Moderator(host=ctx.caller))
+
+
+@router.add_participant_failed(context=Invite)
+async def caller_unreachable(event: AddParticipantFailed, call: CallActions, ctx: Invite, log: Log) -> None:
+    log.warning("conference_dial_back_failed", room=ctx.room, reason=classify(event), sub_code=event.sub_code)
+    await call.hang_up(for_everyone=False)  # the app leaves; the room goes on for the others
+
+
+@router.continuous_dtmf_tone_received(context=Moderator)
+async def moderator_key(
+    event: ContinuousDtmfRecognitionToneReceived, call: CallActions, ctx: Moderator, state: CallState, log: Log
+) -> None:
+    key = event.digit
+    if key == "*":
+        state["moderator_armed"] = True
+        return
+    command = MODERATOR_KEYS.get(key or "") if state.pop("moderator_armed", False) else None
+    if command is None:
+        return
+    log.info("moderator_command", command=command)
+    host = unquote(ctx.host)
+    if command == "end_for_everyone":
+        await ended.start(call, state)
+    elif command == "mute_all":
+        await _mute_all(call, host, log)
+        await call.play(MUTED, to=host)
+    else:
+        await _remove_last(call, host, state)
+
+
+async def _mute_all(call: CallActions, host: str, log: Log) -> None:
+    for participant in await call.list_participants():
+        raw = str(participant.identifier.raw_id) if participant.identifier is not None else None
+        if raw is None or raw == host or participant.is_muted:
+            continue
+        try:
+            await call.mute(raw)
+        except CallActionError as error:  # e.g. a participant ACS cannot mute: the others still are
+            log.info("mute_skipped", status=error.status, code=error.code)
+
+
+async def _remove_last(call: CallActions, host: str, state: CallState) -> None:
+    members = [member for member in state.get("members", []) if member != host]
+    if not members:
+        return
+    last = members[-1]
+    state["members"] = [member for member in state.get("members", []) if member != last]
+    await call.remove_participant(last, context=Removal())

@@ -1,0 +1,339 @@
+"""The dispatcher: exactly-once, per-call order, flow binding, error containment, state lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Coroutine
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+import pytest
+from structlog.testing import capture_logs
+
+from app import CallActions, OperationContext, Router
+from app.actions import build_client
+from app.dispatch import Dispatcher, Outcome
+from app.events import CallEvent, parse_events
+from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY
+from app.state.memory import MemoryStateStore
+from app.web.sink import SinkUnavailable
+from config.settings import Settings
+
+T = TypeVar("T")
+CALL = "11111111-2222-3333-4444-555555555555"
+SERVER = "server-call-1"
+
+
+class Step(OperationContext, prefix="test-dispatch-step"):
+    n: int = 1
+
+
+class RecordingActions(CallActions):
+    """Our own CallActions with the SDK call replaced by a record (and a canned answer)."""
+
+    log: list[tuple[str, dict[str, Any]]]
+
+    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
+        if isinstance(operation, Coroutine):
+            operation.close()
+        self.log.append((action, fields))
+        if action == "answer":
+            return SimpleNamespace(call_connection_id=CALL, server_call_id=SERVER)  # type: ignore[return-value]
+        return None  # type: ignore[return-value]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+class Recorder:
+    """Builds RecordingActions that share one log of (action, fields)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = build_client(settings)  # builds requests only; RecordingActions never sends them
+        self.log: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, **kwargs: Any) -> CallActions:
+        actions = RecordingActions(self.client, self.settings, **kwargs)
+        actions.log = self.log
+        return actions
+
+    def dispatcher(self, flows: list[Router], store: Any = None, common: list[Router] | None = None) -> Dispatcher:
+        return Dispatcher(
+            self.settings, flows=flows, common=common or [], store=store or MemoryStateStore(), actions=self
+        )
+
+
+@pytest.fixture
+async def recorder(settings: Settings) -> AsyncIterator[Recorder]:
+    recorder = Recorder(settings)
+    yield recorder
+    await recorder.client.close()
+
+
+def incoming(event_id: str = "ev-in-1", to: str = "+18005550100", caller: str = "+15551230001") -> CallEvent:
+    [event] = parse_events(
+        [
+            {
+                "id": event_id,
+                "topic": "/subscriptions/x/resourceGroups/g/providers/Microsoft.Communication/communicationServices/r",
+                "subject": f"/caller/4:{caller}/recipient/4:{to}",
+                "eventType": "Microsoft.Communication.IncomingCall",
+                "eventTime": "2026-11-24T10:00:00Z",
+                "dataVersion": "1.0",
+                "metadataVersion": "1",
+                "data": {
+                    "to": {"kind": "phoneNumber", "rawId": f"4:{to}", "phoneNumber": {"value": to}},
+                    "from": {"kind": "phoneNumber", "rawId": f"4:{caller}", "phoneNumber": {"value": caller}},
+                    "serverCallId": SERVER,
+                    "callerDisplayName": "",
+                    "incomingCallContext": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30.",
+                    "correlationId": "corr-1",
+                },
+            }
+        ]
+    )
+    return event
+
+
+def callback(kind: str, event_id: str, context: str | None = None, **data: Any) -> CallEvent:
+    payload: dict[str, Any] = {
+        "callConnectionId": CALL,
+        "serverCallId": SERVER,
+        "correlationId": "corr-1",
+        **data,
+    }
+    if context is not None:
+        payload["operationContext"] = context
+    [event] = parse_events(
+        [
+            {
+                "id": event_id,
+                "source": f"calling/callConnections/{CALL}",
+                "type": f"Microsoft.Communication.{kind}",
+                "specversion": "1.0",
+                "time": "2026-11-24T10:00:01.0000000+00:00",
+                "data": payload,
+            }
+        ]
+    )
+    return event
+
+
+async def test_answering_binds_the_call_to_the_flow_and_remembers_the_caller(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    first, second = Router(name="first"), Router(name="second")
+    seen: list[str] = []
+
+    @first.incoming_call(to="+18005550199")
+    async def not_mine(call: CallActions) -> None:
+        seen.append("first")
+
+    @second.incoming_call(to="+18005550100")
+    async def mine(call: CallActions) -> None:
+        await call.answer(context=Step())
+
+    @first.call_connected()
+    async def wrong_flow() -> None:
+        seen.append("first-connected")
+
+    @second.call_connected(context=Step)
+    async def connected(ctx: Step, call: CallActions) -> None:
+        seen.append(f"second-connected-{ctx.n}-{call.party}")
+
+    dispatcher = recorder.dispatcher([first, second], store)
+    assert await dispatcher.dispatch(incoming()) is Outcome.HANDLED
+    assert recorder.log[0][0] == "answer" and recorder.log[0][1]["context"] == Step()
+    state = await store.load(SERVER)
+    assert state[FLOW_KEY] == "second" and state[PARTY_KEY] == "4:+15551230001"
+    # No ?flow= on this delivery: the binding in state routes it past the first flow's catch-all.
+    assert await dispatcher.dispatch(callback("CallConnected", "ev-2", "test-dispatch-step:1")) is Outcome.HANDLED
+    assert seen == ["second-connected-1-4:+15551230001"]
+
+
+async def test_the_flow_parameter_of_the_callback_url_wins(recorder: Recorder) -> None:
+    first, second = Router(name="first"), Router(name="second")
+    seen: list[str] = []
+
+    @first.call_connected()
+    async def one() -> None:
+        seen.append("first")
+
+    @second.call_connected()
+    async def two(call: CallActions) -> None:
+        seen.append(f"second:{call.flow}")
+
+    dispatcher = recorder.dispatcher([first, second])
+    await dispatcher.dispatch(callback("CallConnected", "ev-1"), flow="second")
+    assert seen == ["second:second"]
+
+
+async def test_a_duplicate_delivery_never_runs_the_handler_twice(recorder: Recorder) -> None:
+    router = Router(name="flow")
+    runs: list[str] = []
+
+    @router.play_completed()
+    async def played(event: CallEvent) -> None:
+        await asyncio.sleep(0.01)
+        runs.append(event.id)
+
+    dispatcher = recorder.dispatcher([router])
+    event = callback("PlayCompleted", "ev-dup")
+    outcomes = await asyncio.gather(*(dispatcher.dispatch(event) for _ in range(5)))
+    assert sorted(outcomes) == sorted([Outcome.HANDLED] + [Outcome.DUPLICATE] * 4)
+    assert runs == ["ev-dup"]
+
+
+async def test_events_of_one_call_run_one_at_a_time_in_arrival_order(recorder: Recorder) -> None:
+    router = Router(name="flow")
+    active = 0
+    order: list[str] = []
+
+    @router.play_completed()
+    async def played(event: CallEvent) -> None:
+        nonlocal active
+        active += 1
+        assert active == 1, "two events of one call ran at once"
+        await asyncio.sleep(0.005)
+        order.append(event.id)
+        active -= 1
+
+    dispatcher = recorder.dispatcher([router])
+    ids = [f"ev-{i}" for i in range(10)]
+    await asyncio.gather(*(dispatcher.dispatch(callback("PlayCompleted", i)) for i in ids))
+    assert order == ids
+
+
+async def test_a_failing_handler_goes_to_the_router_error_handler(recorder: Recorder) -> None:
+    router = Router(name="flow")
+    caught: list[str] = []
+
+    @router.play_failed()
+    async def boom() -> None:
+        raise RuntimeError("flow bug")
+
+    @router.error(RuntimeError)
+    async def on_error(error: Exception, call: CallActions) -> None:
+        caught.append(str(error))
+        await call.hang_up()
+
+    dispatcher = recorder.dispatcher([router])
+    assert await dispatcher.dispatch(callback("PlayFailed", "ev-1")) is Outcome.FAILED
+    assert caught == ["flow bug"]
+    assert [action for action, _ in recorder.log] == ["hang_up"]
+
+
+async def test_a_raising_predicate_is_contained_not_reported_as_infrastructure(recorder: Recorder) -> None:
+    router = Router(name="flow")
+
+    def broken(event: CallEvent) -> bool:
+        raise KeyError("oops")
+
+    @router.play_completed(when=broken)
+    async def never() -> None:
+        raise AssertionError("must not run")
+
+    dispatcher = recorder.dispatcher([router])
+    with capture_logs() as logs:
+        assert await dispatcher.dispatch(callback("PlayCompleted", "ev-1")) is Outcome.FAILED
+    assert any(line["event"] == "predicate_failed" for line in logs)
+
+
+async def test_an_unhandled_event_logs_a_ready_to_paste_decorator(recorder: Recorder) -> None:
+    dispatcher = recorder.dispatcher([Router(name="empty")])
+    with capture_logs() as logs:
+        outcome = await dispatcher.dispatch(callback("RecognizeCompleted", "ev-1", "test-dispatch-step:2"))
+    assert outcome is Outcome.UNHANDLED
+    [line] = [line for line in logs if line["event"] == "event_unhandled"]
+    assert "@router.recognize_completed" in line["suggestion"]
+
+
+async def test_state_persists_between_events_and_is_deleted_when_the_call_ends(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+
+    @router.play_completed()
+    async def count(state: dict[str, Any], call: CallActions) -> None:
+        state["plays"] = state.get("plays", 0) + 1
+        call.set_language("es-ES", "es-ES-ElviraNeural")
+
+    @router.call_disconnected()
+    async def ended(state: dict[str, Any]) -> None:
+        assert state["plays"] == 2
+
+    dispatcher = recorder.dispatcher([router], store)
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-2"))
+    saved = await store.load(SERVER)
+    assert saved["plays"] == 2 and saved[LOCALE_KEY] == "es-ES"
+    assert await dispatcher.dispatch(callback("CallDisconnected", "ev-3")) is Outcome.HANDLED
+    assert await store.load(SERVER) == {}
+
+
+async def test_language_chosen_earlier_becomes_the_default_voice(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    await store.save(SERVER, {LOCALE_KEY: "es-ES", "_callwright_voice": "es-ES-ElviraNeural"}, 60)
+    router = Router(name="flow")
+
+    @router.play_completed()
+    async def speak(call: CallActions) -> None:
+        assert (call.locale, call.voice) == ("es-ES", "es-ES-ElviraNeural")
+        await call.play("Hola")
+
+    dispatcher = recorder.dispatcher([router], store)
+    assert await dispatcher.dispatch(callback("PlayCompleted", "ev-1")) is Outcome.HANDLED
+
+
+class BrokenStore(MemoryStateStore):
+    released: list[str]
+
+    async def load(self, call_key: str) -> dict[str, Any]:
+        raise ConnectionError("state store down")
+
+    async def release_event(self, event_id: str) -> None:
+        self.released.append(event_id)
+        await super().release_event(event_id)
+
+
+async def test_an_unreachable_store_releases_the_claim_and_reports_unavailable(recorder: Recorder) -> None:
+    store = BrokenStore()
+    store.released = []
+    dispatcher = recorder.dispatcher([Router(name="flow")], store)
+    with pytest.raises(SinkUnavailable):
+        await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
+    assert store.released == ["ev-1"]  # a redelivery will be processed
+
+
+async def test_common_routers_see_events_the_flow_leaves(recorder: Recorder) -> None:
+    flow, common = Router(name="flow"), Router(name="common")
+    seen: list[str] = []
+
+    @flow.play_completed()
+    async def flow_play() -> None:
+        seen.append("flow")
+
+    @common.play_completed()
+    async def common_play() -> None:
+        seen.append("common-play")
+
+    @common.call_disconnected()
+    async def common_end() -> None:
+        seen.append("common-end")
+
+    dispatcher = recorder.dispatcher([flow], common=[common])
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-1"), flow="flow")
+    await dispatcher.dispatch(callback("CallDisconnected", "ev-2"), flow="flow")
+    assert seen == ["flow", "common-end"]
+
+
+def test_flow_names_must_be_unique(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="repeated: twin"):
+        Dispatcher(
+            settings,
+            flows=[Router(name="twin"), Router(name="twin")],
+            common=[],
+            store=MemoryStateStore(),
+            actions=lambda **_: None,  # type: ignore[arg-type,return-value]
+        )

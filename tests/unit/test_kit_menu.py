@@ -1,0 +1,185 @@
+"""Menu kit: routing by key, silence vs invalid re-prompts, max attempts → fallback, barge-in, injected routes."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
+
+from app import CallActions, CallState, OperationContext, Router
+from app.errors import HandlerRegistrationError
+from app.events import RecognizeCompleted
+from handlers import Menu
+
+LINE = "+18005550100"
+PROMPT = "For billing press 1. For support press 2."
+
+
+class Welcome(OperationContext, prefix="tkm.welcome"):
+    pass
+
+
+def build(name: str = "tkm", **menu_options: object) -> tuple[Router, Menu, list[str]]:
+    router = Router(name=name)
+    chosen: list[str] = []
+
+    async def billing(call: CallActions, event: RecognizeCompleted, state: CallState) -> None:
+        chosen.append(f"billing:{event.digits}")
+        state["went"] = "billing"
+        await call.transfer("+15555550111")
+
+    async def support(call: CallActions) -> None:
+        chosen.append("support")
+
+    menu = Menu(router, name="main", prompt=PROMPT, options={"1": billing, "2": support}, **menu_options)  # type: ignore[arg-type]
+
+    @router.incoming_call(to=LINE)
+    async def answer(call: CallActions) -> None:
+        await call.answer(context=Welcome())
+
+    @router.call_connected(context=Welcome)
+    async def connected(call: CallActions, state: CallState) -> None:
+        await menu.start(call, state)
+
+    return router, menu, chosen
+
+
+async def start_call(router: Router) -> CallScript:
+    app, acs = make_app(make_settings(), router)
+    script = CallScript(app, acs)
+    await script.incoming(to=LINE)
+    await script.connected()
+    return script
+
+
+async def test_start_plays_the_prompt_with_barge_in_and_attempt_one() -> None:
+    router, menu, _ = build("tkm1")
+    script = await start_call(router)
+    assert script.last == Recognize(PROMPT, "tkm1.main:1", max_tones=1, interrupt_prompt=True)
+    assert menu.prefix == "tkm1.main"
+
+
+async def test_valid_key_runs_the_route_with_injected_arguments() -> None:
+    router, _, chosen = build("tkm2")
+    script = await start_call(router)
+    await script.press("1")
+    assert chosen == ["billing:1"]
+    assert script.last == Transfer("4:+15555550111")
+
+
+async def test_silence_and_invalid_keys_get_distinct_reprompts_and_count_attempts() -> None:
+    router, _, chosen = build("tkm3")
+    script = await start_call(router)
+    await script.silence()
+    first = script.last
+    assert isinstance(first, Recognize)
+    assert first.context == "tkm3.main:2"
+    assert first.text == f"Sorry, I didn't hear anything. {PROMPT}"
+    await script.press("7")
+    second = script.last
+    assert isinstance(second, Recognize)
+    assert second.context == "tkm3.main:3"
+    assert second.text == f"Sorry, that is not a valid choice. {PROMPT}"
+    assert chosen == []
+
+
+async def test_max_attempts_runs_the_fallback() -> None:
+    router = Router(name="tkm4")
+    fell_back: list[int] = []
+
+    async def agent(call: CallActions) -> None:
+        fell_back.append(1)
+        await call.transfer("+15555550199")
+
+    async def noop() -> None:
+        return None
+
+    menu = Menu(router, name="main", prompt=PROMPT, options={"1": noop}, fallback=agent, max_attempts=2)
+
+    @router.incoming_call(to=LINE)
+    async def answer(call: CallActions) -> None:
+        await call.answer(context=Welcome())
+
+    @router.call_connected(context=Welcome)
+    async def connected(call: CallActions) -> None:
+        await menu.start(call)
+
+    script = await start_call(router)
+    await script.press("9")
+    await script.silence()
+    assert fell_back == [1]
+    assert script.last == Transfer("4:+15555550199")
+    assert len(script.acs.of_type(Recognize)) == 2
+
+
+async def test_default_fallback_apologises_then_hangs_up() -> None:
+    router, _, _ = build("tkm5", max_attempts=1)
+    script = await start_call(router)
+    await script.silence()
+    play = script.last
+    assert isinstance(play, Play)
+    assert "Goodbye" in play.text
+    assert play.context == "tkm5.main-bye"
+    await script.play_completed()
+    assert script.last == HangUp(for_everyone=True)
+
+
+async def test_barge_in_can_be_turned_off() -> None:
+    router, _, _ = build("tkm6", interrupt_prompt=False)
+    script = await start_call(router)
+    last = script.last
+    assert isinstance(last, Recognize) and last.interrupt_prompt is False
+
+
+async def test_two_menus_in_one_call_do_not_steal_each_others_events() -> None:
+    router = Router(name="tkm7")
+    hits: list[str] = []
+
+    async def first_one() -> None:
+        hits.append("first:1")
+
+    async def second_one() -> None:
+        hits.append("second:1")
+
+    first = Menu(router, name="first", prompt="First menu, press 1.", options={"1": first_one})
+    second = Menu(router, name="second", prompt="Second menu, press 1.", options={"1": second_one})
+
+    @router.incoming_call(to=LINE)
+    async def answer(call: CallActions) -> None:
+        await call.answer(context=Welcome())
+
+    @router.call_connected(context=Welcome)
+    async def connected(call: CallActions) -> None:
+        await second.start(call)
+
+    script = await start_call(router)
+    await script.press("1")
+    assert hits == ["second:1"]
+    await first.start(
+        script.acs.factory(
+            call_connection_id=script.call_id,
+            server_call_id=None,
+            incoming_call_context=None,
+            party="4:+15555550123",
+            flow="tkm7",
+        )
+    )
+    await script.press("1")
+    assert hits == ["second:1", "first:1"]
+
+
+def test_registration_errors_fail_fast() -> None:
+    router = Router(name="tkm8")
+
+    async def ok() -> None:
+        return None
+
+    async def bad(caller: str) -> None:
+        return None
+
+    Menu(router, name="main", prompt=PROMPT, options={"1": ok})
+    with pytest.raises(HandlerRegistrationError, match="already has a kit named 'main'"):
+        Menu(router, name="main", prompt=PROMPT, options={"1": ok})
+    with pytest.raises(HandlerRegistrationError, match="single keys"):
+        Menu(router, name="other", prompt=PROMPT, options={"12": ok})
+    with pytest.raises(HandlerRegistrationError, match="caller"):
+        Menu(router, name="third", prompt=PROMPT, options={"1": bad})
