@@ -84,7 +84,7 @@ def _pairs(value: object, label: str) -> object:
         pin, _, room = item.partition(":")
         if not _PIN.match(pin.strip()) or not _ROOM.match(room.strip()):
             # The entry itself holds a PIN: never echo it.
-            raise ValueError(f"{label}: an entry is not like '1234:room-standup'")
+            raise ValueError(f"an entry is not like '1234:room-standup' ({label})")
         pairs[pin.strip()] = room.strip()
     return pairs
 

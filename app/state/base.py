@@ -44,6 +44,7 @@ class StateStore(Protocol):
 
     async def aclose(self) -> None: ...
 
+
 # Reserved per-call state keys (the framework's own; flows use any other key).
 FLOW_KEY = "_callwright_flow"
 PARTY_KEY = "_callwright_party"

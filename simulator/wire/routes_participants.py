@@ -82,6 +82,9 @@ async def mute(ctx: RestContext) -> Reply:
     targets = identifier_list(ctx.body, "targetParticipants", required=True, non_empty=True)
     if len(targets) != 1:
         raise invalid("exactly one participant can be muted per request.")
+    if targets[0].is_phone:
+        # ACS's REST reference: "Participants to be muted from the call. Only ACS Users are supported."
+        raise invalid("only ACS users can be muted; PSTN participants are not supported.")
     operation_context = ctx.body.text("operationContext")
     roster.mute(ctx.world, conn, targets[0])
     return Reply(200, {"operationContext": operation_context})

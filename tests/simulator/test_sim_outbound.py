@@ -91,7 +91,13 @@ async def test_add_mute_remove_participant(env: Env) -> None:
     added = await env.receiver.event(conn_id, "AddParticipantSucceeded")
     assert added.data["participant"]["rawId"] == f"4:{CAROL}" and added.data["operationContext"] == "add"
 
-    await connection.mute_participant(PhoneNumberIdentifier(CAROL))
+    with pytest.raises(HttpResponseError) as refused:  # ACS mutes ACS users only
+        await connection.mute_participant(PhoneNumberIdentifier(CAROL))
+    assert refused.value.status_code == 400 and "8523" in str(refused.value)
+    dave = f"8:acs:{env.sim.config.resource_id}_0000aaaa-0000-0000-0000-00000000dave"
+    await connection.add_participant(CommunicationUserIdentifier(dave))
+    await env.receiver.until(lambda: len(env.receiver.of(conn_id, "AddParticipantSucceeded")) == 2)
+    await connection.mute_participant(CommunicationUserIdentifier(dave))
     await env.receiver.until(
         lambda: any(
             p["isMuted"] for e in env.receiver.of(conn_id, "ParticipantsUpdated") for p in e.data["participants"]
@@ -102,7 +108,7 @@ async def test_add_mute_remove_participant(env: Env) -> None:
     assert removed.data["operationContext"] == "rm"
     await env.receiver.until(lambda: env.receiver.types(conn_id)[-1] == "ParticipantsUpdated")
     last = env.receiver.of(conn_id, "ParticipantsUpdated")[-1]
-    assert [p["identifier"]["rawId"] for p in last.data["participants"]] == [f"4:{BOB}"]
+    assert [p["identifier"]["rawId"] for p in last.data["participants"]] == [f"4:{BOB}", dave]
     sequence = [e.data["sequenceNumber"] for e in env.receiver.of(conn_id, "ParticipantsUpdated")]
     assert sequence == sorted(sequence) and len(set(sequence)) == len(sequence)
 

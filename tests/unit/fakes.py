@@ -493,6 +493,12 @@ class CallScript:
         assert found, f"no {kind.__name__} in {self.actions}"
         return found[-1]
 
+    @property
+    def flow_name(self) -> str | None:
+        """The flow this call is bound to (read from the recorded actions' contexts: ``<flow>.<kit>:...``)."""
+        context = self.context()
+        return context.split(".", 1)[0] if context else None
+
     async def state(self) -> dict[str, Any]:
         """The call's saved state (a copy)."""
         store = self.app.state.store
