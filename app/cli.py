@@ -126,12 +126,15 @@ def _dev(settings: Settings, time_scale: float) -> int:
 
 def _dev_banner(settings: Settings) -> str:
     numbers = settings.flows
+    pin = next(iter(settings.ivr.conference_pins), "none")
     return f"""
 Callwright dev: the service on {settings.callback_base_url}, the ACS emulator on {settings.endpoint}.
-Place a test call to the front desk ({numbers.front_desk_number}):
+Sample lines: support {numbers.support_number} (open {settings.ivr.timezone} business hours;
+CALLWRIGHT_IVR_FORCE_OPEN=true to skip), front desk {numbers.front_desk_number}, conference bridge
+{numbers.conference_number} (PIN {pin}). Place a test call to the support line:
 
   curl -X POST {settings.endpoint}/simulator/calls -H 'content-type: application/json' \\
-       -d '{{"from": "+15551230001", "to": "{numbers.front_desk_number}"}}'
+       -d '{{"from": "+15551230001", "to": "{numbers.support_number}"}}'
 
 Press keys as the caller (use the serverCallId the call returned):
 

@@ -14,7 +14,7 @@ import structlog
 from app.actions.call import CallActions
 from app.events import CallDisconnected, CallEvent, IncomingCall
 from app.routing import Match, Router, suggest_handler
-from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY, VOICE_KEY, StateStore
+from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY, VOICE_KEY, StateStore, seed_key
 from app.web.sink import SinkUnavailable
 from config.settings import Settings
 
@@ -86,8 +86,13 @@ class Dispatcher:
         self.extras: Mapping[str, Any] = dict(extras or {})
         self._log = structlog.get_logger("callwright.dispatch")
 
-    async def dispatch(self, event: CallEvent, *, flow: str | None = None) -> Outcome:
-        """Handle one event exactly once. Raises ``SinkUnavailable`` when shared state cannot be reached."""
+    async def dispatch(self, event: CallEvent, *, flow: str | None = None, seed: str | None = None) -> Outcome:
+        """Handle one event exactly once. Raises ``SinkUnavailable`` when shared state cannot be reached.
+
+        Events of one call (one server call id) run one at a time. State belongs to a call connection, so two app
+        connections to the same call keep their own; an IncomingCall's state moves to the connection its answer
+        creates, and a call placed with a ``seed`` starts with the state stored under it.
+        """
         try:
             claimed = await self.store.claim_event(event.id, self.settings.dedup_ttl_seconds)
         except Exception as error:
@@ -95,15 +100,21 @@ class Dispatcher:
         if not claimed:
             self._log.info("event_duplicate", event_id=event.id, event_type=event.type)
             return Outcome.DUPLICATE
-        key = event.server_call_id or event.call_connection_id or event.id
+        lock_key = event.server_call_id or event.call_connection_id or event.id
+        state_key = event.call_connection_id or lock_key
         try:
-            async with self.store.call_lock(key):
-                state = await self.store.load(key)
-                outcome = await self._route(event, state, flow or state.get(FLOW_KEY))
+            async with self.store.call_lock(lock_key):
+                state = await self.store.load(state_key)
+                if not state and seed:
+                    state = await self.store.load(seed_key(seed))
+                    await self.store.delete(seed_key(seed))
+                outcome, call = await self._route(event, state, flow or state.get(FLOW_KEY))
                 if isinstance(event, CallDisconnected):
-                    await self.store.delete(key)
-                else:
-                    await self.store.save(key, state, self.settings.state_ttl_seconds)
+                    await self.store.delete(state_key)
+                elif not isinstance(event, IncomingCall):
+                    await self.store.save(state_key, state, self.settings.state_ttl_seconds)
+                elif call.answered and call.call_connection_id:
+                    await self.store.save(call.call_connection_id, state, self.settings.state_ttl_seconds)
         except SinkUnavailable:
             raise
         except Exception as error:
@@ -112,7 +123,9 @@ class Dispatcher:
             raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
         return outcome
 
-    async def _route(self, event: CallEvent, state: dict[str, Any], bound_flow: str | None) -> Outcome:
+    async def _route(
+        self, event: CallEvent, state: dict[str, Any], bound_flow: str | None
+    ) -> tuple[Outcome, CallActions]:
         incoming = event if isinstance(event, IncomingCall) else None
         call = self.actions(
             call_connection_id=event.call_connection_id,
@@ -143,11 +156,11 @@ class Dispatcher:
                 found = await self._find(event, args, bound_flow)
             except Exception as error:  # a flow's when= predicate raised: flow code, not infrastructure
                 self._log.error("predicate_failed", error=repr(error), exc_info=True)
-                return Outcome.FAILED
+                return Outcome.FAILED, call
             if found is None:
                 level = "debug" if event.type in _QUIET_TYPES else "info"
                 getattr(self._log, level)("event_unhandled", suggestion=suggest_handler(event))
-                return Outcome.UNHANDLED
+                return Outcome.UNHANDLED, call
             owner, match = found
             if call.flow is None and owner is not None:
                 call.flow = owner
@@ -158,7 +171,7 @@ class Dispatcher:
                 state[PARTY_KEY] = incoming.caller.raw_id
             if call.locale:
                 state[LOCALE_KEY], state[VOICE_KEY] = call.locale, call.voice
-            return outcome
+            return outcome, call
 
     async def _find(
         self, event: CallEvent, args: Mapping[str, Any], bound_flow: str | None

@@ -131,7 +131,13 @@ class Settings(BaseSettings):
 
     # --- Flows ------------------------------------------------------------------------------------------------------
     flow_modules: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["flows.front_desk", "flows.conference"]
+        default_factory=lambda: [
+            "flows.support_line",
+            "flows.front_desk",
+            "flows.conference_bridge",
+            "flows.conference",
+            "flows.appointment_reminder",
+        ]
     )
     common_modules: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["handlers.lifecycle"])
     flows: SampleFlowSettings = Field(default_factory=SampleFlowSettings)

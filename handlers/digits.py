@@ -53,7 +53,7 @@ def read_back(value: str) -> str:
     return f"You entered {' '.join(value)}. To confirm, press {CONFIRM_KEY}. To re-enter, press {REENTER_KEY}."
 
 
-def valid_date(fmt: str = "%m%d%Y") -> Validator:
+def valid_date(fmt: str = "%m%d%Y") -> Callable[[str], bool]:
     """A validator for dates typed as digits (default ``MMDDYYYY``).
 
     Example::

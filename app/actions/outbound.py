@@ -43,14 +43,18 @@ class OutboundCalls:
         display_name: str | None = None,
         context: ContextLike = None,
         flow: str | None = None,
+        seed: str | None = None,
     ) -> CallActions:
-        """One target → a 1:1 call; several → a group call. A phone-number target needs ``caller_id``."""
+        """One target → a 1:1 call; several → a group call. A phone-number target needs ``caller_id``.
+
+        ``seed`` names initial state already saved under ``seed_key(seed)``: the call's first event picks it up.
+        """
         many = [targets] if isinstance(targets, str) or not isinstance(targets, Sequence) else list(targets)
         identifiers = [as_identifier(target) for target in many]
         if not identifiers:
             raise ValueError("create_call needs at least one target")
         source = as_phone_number(caller_id) if caller_id else None
-        url = callback_url_for(self._settings, flow)
+        url = callback_url_for(self._settings, flow, seed)
         fields = {"targets": [raw_id(i) for i in identifiers], "context": pack(context), "flow": flow}
         self._log.info("action_requested", action="create_call", **fields)
         try:
@@ -82,13 +86,14 @@ class OutboundCalls:
         room_id: str | None = None,
         context: ContextLike = None,
         flow: str | None = None,
+        seed: str | None = None,
     ) -> CallActions:
         """Join a running call by exactly one of server call id, group call id or room id."""
         locators = {"server_call_id": server_call_id, "group_call_id": group_call_id, "room_id": room_id}
         given = {key: value for key, value in locators.items() if value}
         if len(given) != 1:
             raise ValueError("connect needs exactly one of server_call_id, group_call_id or room_id")
-        url = callback_url_for(self._settings, flow)
+        url = callback_url_for(self._settings, flow, seed)
         self._log.info("action_requested", action="connect", context=pack(context), flow=flow, **given)
         try:
             if server_call_id:

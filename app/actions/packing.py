@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from config.settings import Settings
 
 FLOW_PARAM = "flow"
+SEED_PARAM = "seed"
 
 
 @runtime_checkable
@@ -25,9 +26,9 @@ def pack(context: ContextLike) -> str | None:
     return context.pack()
 
 
-def callback_url_for(settings: Settings, flow: str | None) -> str:
-    """``{base}/Events?flow=<flow>``: ACS posts every later event of the call there, so the binding survives
-    restarts and scale-out without a lookup, and cannot race the first callback."""
-    if not flow:
-        return settings.callback_url
-    return f"{settings.callback_url}?{urlencode({FLOW_PARAM: flow})}"
+def callback_url_for(settings: Settings, flow: str | None, seed: str | None = None) -> str:
+    """``{base}/Events?flow=<flow>[&seed=<token>]``: ACS posts every later event of the call there, so the binding
+    survives restarts and scale-out without a lookup and cannot race the first callback. ``seed`` names initial
+    state stored before the call was placed (see ``app.state.base.seed_key``)."""
+    params = {key: value for key, value in ((FLOW_PARAM, flow), (SEED_PARAM, seed)) if value}
+    return f"{settings.callback_url}?{urlencode(params)}" if params else settings.callback_url

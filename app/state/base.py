@@ -49,4 +49,11 @@ class StateStore(Protocol):
 FLOW_KEY = "_callwright_flow"
 PARTY_KEY = "_callwright_party"
 LOCALE_KEY = "_callwright_locale"
+
+
+def seed_key(seed: str) -> str:
+    """Where the initial state of a call placed from outside a handler waits for the call's first event."""
+    return f"seed:{seed}"
+
+
 VOICE_KEY = "_callwright_voice"

@@ -43,10 +43,10 @@ class CallwrightApp(Starlette):
 
     dispatcher: Dispatcher | None = None
 
-    async def dispatch(self, event: CallEvent, *, flow: str | None = None) -> Outcome:
+    async def dispatch(self, event: CallEvent, *, flow: str | None = None, seed: str | None = None) -> Outcome:
         if self.dispatcher is None:
             raise RuntimeError("the app is not started: run its lifespan, or create it with actions=<factory>")
-        return await self.dispatcher.dispatch(event, flow=flow)
+        return await self.dispatcher.dispatch(event, flow=flow, seed=seed)
 
 
 def create_app(

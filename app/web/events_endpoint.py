@@ -43,6 +43,7 @@ __all__ = ["EventSink", "EventsEndpoint", "SinkUnavailable", "auth_warnings"]
 
 ALLOWED_METHODS = "POST, OPTIONS"
 _FLOW = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+_SEED = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _ORIGIN = re.compile(r"[A-Za-z0-9.:*\[\]-]{1,255}")
 _SINK_RETRY_AFTER = "5"
 
@@ -127,7 +128,7 @@ class EventsEndpoint:
             self._authenticate_eventgrid(request)
         else:
             await self._authenticate_callback(request)
-        flow = self._flow(request)
+        flow, seed = self._binding(request)
         limit = (
             self.settings.max_eventgrid_body_bytes if channel == "eventgrid" else self.settings.max_callback_body_bytes
         )
@@ -141,7 +142,7 @@ class EventsEndpoint:
             validation = self._validation(request, events)
             if validation is not None:
                 return validation
-        return await self._dispatch(events, channel, flow)
+        return await self._dispatch(events, channel, flow, seed)
 
     # --- authentication -------------------------------------------------------------------------------------------
 
@@ -195,11 +196,14 @@ class EventsEndpoint:
 
     # --- body -----------------------------------------------------------------------------------------------------
 
-    def _flow(self, request: Request) -> str | None:
+    def _binding(self, request: Request) -> tuple[str | None, str | None]:
         flow = request.query_params.get("flow")
         if flow is not None and not _FLOW.fullmatch(flow):
             raise _Rejected(_error(400, "bad_flow", "the flow parameter is not a flow name"), "bad flow parameter")
-        return flow
+        seed = request.query_params.get("seed")
+        if seed is not None and not _SEED.fullmatch(seed):
+            raise _Rejected(_error(400, "bad_seed", "the seed parameter is not a seed token"), "bad seed parameter")
+        return flow, seed
 
     def _parse(self, payload: Any) -> list[CallEvent]:
         try:
@@ -222,7 +226,7 @@ class EventsEndpoint:
 
     # --- dispatch -------------------------------------------------------------------------------------------------
 
-    async def _dispatch(self, events: list[CallEvent], channel: str, flow: str | None) -> Response:
+    async def _dispatch(self, events: list[CallEvent], channel: str, flow: str | None, seed: str | None) -> Response:
         failed = 0
         for event in events:
             with bind_call(
@@ -237,7 +241,7 @@ class EventsEndpoint:
                     continue
                 self._log.info("event_received", flow=flow)
                 try:
-                    await self.sink.dispatch(event, flow=flow)
+                    await self.sink.dispatch(event, flow=flow, seed=seed)
                 except SinkUnavailable as error:
                     self._log.error("event_sink_unavailable", error=str(error))
                     return _error(503, "unavailable", "try again later", {"Retry-After": _SINK_RETRY_AFTER})

@@ -3,7 +3,7 @@
 Example::
 
     class RecordingSink:
-        async def dispatch(self, event: CallEvent, *, flow: str | None) -> None:
+        async def dispatch(self, event: CallEvent, *, flow: str | None, seed: str | None = None) -> None:
             seen.append(event)
 """
 
@@ -22,9 +22,10 @@ class SinkUnavailable(Exception):
 class EventSink(Protocol):
     """Receives every authenticated, parsed event, in delivery order. The dispatcher implements it.
 
-    ``flow`` is the ``flow`` query parameter of the request URL (the framework puts it in the callback URL it
-    gives ACS, so a call stays bound to its flow). Any exception other than :class:`SinkUnavailable` is logged
-    by the endpoint and does not stop the rest of the batch.
+    ``flow`` and ``seed`` are the query parameters of the same names in the request URL: the framework puts them
+    in the callback URL it gives ACS, so a call stays bound to its flow and finds the initial state it was
+    started with. Any exception other than :class:`SinkUnavailable` is logged by the endpoint and does not stop
+    the rest of the batch.
     """
 
-    async def dispatch(self, event: CallEvent, *, flow: str | None) -> object: ...
+    async def dispatch(self, event: CallEvent, *, flow: str | None, seed: str | None = None) -> object: ...

@@ -17,8 +17,10 @@ Answers 202 ``{"callConnectionId", "serverCallId", "flow"}``; 400 bad body, 401 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
+import secrets
 from collections.abc import Mapping, Set
 from typing import Any
 
@@ -31,10 +33,12 @@ from starlette.types import Receive, Scope, Send
 
 from app.actions.errors import CallActionError
 from app.actions.outbound import OutboundCalls
-from app.state.base import FLOW_KEY, PARTY_KEY, StateStore
+from app.actions.targets import as_identifier, raw_id
+from app.state.base import FLOW_KEY, PARTY_KEY, StateStore, seed_key
 from config.settings import Settings
 
 MAX_TRIGGER_BODY = 65_536
+SEED_TTL_SECONDS = 600  # a call that has not connected within 10 minutes never will
 
 
 class _Model(BaseModel):
@@ -99,6 +103,13 @@ class TriggerEndpoint:
         if client is None:
             return _error(503, "the service is starting")
         outbound = OutboundCalls(client, self._settings)
+        # The initial state is stored before dialing, so the call's first event cannot miss it.
+        seed = secrets.token_urlsafe(16)
+        initial = {**trigger.state, FLOW_KEY: trigger.flow}
+        if isinstance(trigger.to, str):
+            with contextlib.suppress(ValueError):  # an invalid target is refused by create_call below
+                initial[PARTY_KEY] = raw_id(as_identifier(trigger.to))
+        await self._store.save(seed_key(seed), initial, SEED_TTL_SECONDS)
         try:
             if trigger.to is not None:
                 call = await outbound.create_call(
@@ -107,6 +118,7 @@ class TriggerEndpoint:
                     display_name=trigger.display_name,
                     context=trigger.context,
                     flow=trigger.flow,
+                    seed=seed,
                 )
             else:
                 assert trigger.connect is not None
@@ -116,21 +128,15 @@ class TriggerEndpoint:
                     room_id=trigger.connect.room_id,
                     context=trigger.context,
                     flow=trigger.flow,
+                    seed=seed,
                 )
-        except ValueError as error:
-            return _error(400, str(error))
-        except CallActionError as error:
+        except (ValueError, CallActionError) as error:
+            await self._store.delete(seed_key(seed))
+            if isinstance(error, ValueError):
+                return _error(400, str(error))
             return JSONResponse(
                 {"error": {"message": error.message, "acsStatus": error.status, "acsCode": error.code}}, 502
             )
-        key = call.server_call_id or call.call_connection_id or ""
-        async with self._store.call_lock(key):
-            state = await self._store.load(key)
-            state.update(trigger.state)
-            state[FLOW_KEY] = trigger.flow
-            if call.party:
-                state[PARTY_KEY] = call.party
-            await self._store.save(key, state, self._settings.state_ttl_seconds)
         self._log.info("outbound_call_started", flow=trigger.flow, call_connection_id=call.call_connection_id)
         return JSONResponse(
             {"callConnectionId": call.call_connection_id, "serverCallId": call.server_call_id, "flow": trigger.flow},

@@ -14,7 +14,7 @@ from app import CallActions, OperationContext, Router
 from app.actions import build_client
 from app.dispatch import Dispatcher, Outcome
 from app.events import CallEvent, parse_events
-from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY
+from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY, seed_key
 from app.state.memory import MemoryStateStore
 from app.web.sink import SinkUnavailable
 from config.settings import Settings
@@ -98,9 +98,9 @@ def incoming(event_id: str = "ev-in-1", to: str = "+18005550100", caller: str = 
     return event
 
 
-def callback(kind: str, event_id: str, context: str | None = None, **data: Any) -> CallEvent:
+def callback(kind: str, event_id: str, context: str | None = None, connection: str = CALL, **data: Any) -> CallEvent:
     payload: dict[str, Any] = {
-        "callConnectionId": CALL,
+        "callConnectionId": connection,
         "serverCallId": SERVER,
         "correlationId": "corr-1",
         **data,
@@ -111,7 +111,7 @@ def callback(kind: str, event_id: str, context: str | None = None, **data: Any) 
         [
             {
                 "id": event_id,
-                "source": f"calling/callConnections/{CALL}",
+                "source": f"calling/callConnections/{connection}",
                 "type": f"Microsoft.Communication.{kind}",
                 "specversion": "1.0",
                 "time": "2026-11-24T10:00:01.0000000+00:00",
@@ -146,7 +146,7 @@ async def test_answering_binds_the_call_to_the_flow_and_remembers_the_caller(rec
     dispatcher = recorder.dispatcher([first, second], store)
     assert await dispatcher.dispatch(incoming()) is Outcome.HANDLED
     assert recorder.log[0][0] == "answer" and recorder.log[0][1]["context"] == Step()
-    state = await store.load(SERVER)
+    state = await store.load(CALL)
     assert state[FLOW_KEY] == "second" and state[PARTY_KEY] == "4:+15551230001"
     # No ?flow= on this delivery: the binding in state routes it past the first flow's catch-all.
     assert await dispatcher.dispatch(callback("CallConnected", "ev-2", "test-dispatch-step:1")) is Outcome.HANDLED
@@ -266,15 +266,15 @@ async def test_state_persists_between_events_and_is_deleted_when_the_call_ends(r
     dispatcher = recorder.dispatcher([router], store)
     await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
     await dispatcher.dispatch(callback("PlayCompleted", "ev-2"))
-    saved = await store.load(SERVER)
+    saved = await store.load(CALL)
     assert saved["plays"] == 2 and saved[LOCALE_KEY] == "es-ES"
     assert await dispatcher.dispatch(callback("CallDisconnected", "ev-3")) is Outcome.HANDLED
-    assert await store.load(SERVER) == {}
+    assert await store.load(CALL) == {}
 
 
 async def test_language_chosen_earlier_becomes_the_default_voice(recorder: Recorder) -> None:
     store = MemoryStateStore()
-    await store.save(SERVER, {LOCALE_KEY: "es-ES", "_callwright_voice": "es-ES-ElviraNeural"}, 60)
+    await store.save(CALL, {LOCALE_KEY: "es-ES", "_callwright_voice": "es-ES-ElviraNeural"}, 60)
     router = Router(name="flow")
 
     @router.play_completed()
@@ -337,3 +337,41 @@ def test_flow_names_must_be_unique(settings: Settings) -> None:
             store=MemoryStateStore(),
             actions=lambda **_: None,  # type: ignore[arg-type,return-value]
         )
+
+
+async def test_two_app_connections_to_one_call_keep_their_own_state(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+    other = "99999999-2222-3333-4444-555555555555"
+
+    @router.play_completed()
+    async def remember(event: CallEvent, state: dict[str, Any]) -> None:
+        state["me"] = event.call_connection_id
+
+    @router.call_disconnected()
+    async def ended() -> None:
+        return None
+
+    dispatcher = recorder.dispatcher([router], store)
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-2", connection=other))
+    await dispatcher.dispatch(callback("CallDisconnected", "ev-3", connection=other))
+    assert (await store.load(CALL))["me"] == CALL  # the other connection ending left this one alone
+    assert await store.load(other) == {}
+
+
+async def test_a_seeded_call_starts_with_its_initial_state_once(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    await store.save(seed_key("seed-token-123"), {"appointment": "Tuesday", FLOW_KEY: "flow"}, 60)
+    router = Router(name="flow")
+    seen: list[Any] = []
+
+    @router.call_connected()
+    async def connected(state: dict[str, Any], call: CallActions) -> None:
+        seen.append((state.get("appointment"), call.flow))
+
+    dispatcher = recorder.dispatcher([router, Router(name="other")], store)
+    await dispatcher.dispatch(callback("CallConnected", "ev-1"), flow="flow", seed="seed-token-123")
+    assert seen == [("Tuesday", "flow")]
+    assert await store.load(seed_key("seed-token-123")) == {}
+    assert (await store.load(CALL))["appointment"] == "Tuesday"

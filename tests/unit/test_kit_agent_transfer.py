@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fakes import AddParticipant, CallScript, HangUp, Hold, Play, Transfer, Unhold, make_app, make_settings
 
@@ -17,7 +19,7 @@ class Start(OperationContext, prefix="tka.start"):
     pass
 
 
-def build(name: str, **options: object) -> tuple[Router, list[str]]:
+def build(name: str, **options: Any) -> tuple[Router, list[str]]:
     router = Router(name=name)
     seen: list[str] = []
 

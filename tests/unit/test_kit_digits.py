@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fakes import CallScript, HangUp, Play, Recognize, make_app, make_settings
 from structlog.testing import capture_logs
 
@@ -17,7 +19,7 @@ class Start(OperationContext, prefix="tkd.start"):
     pass
 
 
-def build(name: str, **options: object) -> tuple[Router, list[str]]:
+def build(name: str, **options: Any) -> tuple[Router, list[str]]:
     router = Router(name=name)
     results: list[str] = []
 
@@ -39,7 +41,7 @@ def build(name: str, **options: object) -> tuple[Router, list[str]]:
         validator=allowed,
         on_complete=done,
         on_fail=failed,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
     @router.incoming_call(to=LINE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fakes import CallScript, Recognize, make_app, make_settings
 
 from app import CallActions, CallState, OperationContext, Router
@@ -15,14 +17,14 @@ class Start(OperationContext, prefix="tkl.start"):
     pass
 
 
-def build(name: str, **options: object) -> Router:
+def build(name: str, **options: Any) -> Router:
     router = Router(name=name)
 
     async def billing() -> None:
         return None
 
     menu = Menu(router, name="main", prompt=MENU, options={"1": billing})
-    language = LanguageChoice(router, name="language", on_selected=menu, **options)  # type: ignore[arg-type]
+    language = LanguageChoice(router, name="language", on_selected=menu, **options)
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:

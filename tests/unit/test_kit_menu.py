@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 
@@ -18,7 +20,7 @@ class Welcome(OperationContext, prefix="tkm.welcome"):
     pass
 
 
-def build(name: str = "tkm", **menu_options: object) -> tuple[Router, Menu, list[str]]:
+def build(name: str = "tkm", **menu_options: Any) -> tuple[Router, Menu, list[str]]:
     router = Router(name=name)
     chosen: list[str] = []
 
@@ -30,7 +32,7 @@ def build(name: str = "tkm", **menu_options: object) -> tuple[Router, Menu, list
     async def support(call: CallActions) -> None:
         chosen.append("support")
 
-    menu = Menu(router, name="main", prompt=PROMPT, options={"1": billing, "2": support}, **menu_options)  # type: ignore[arg-type]
+    menu = Menu(router, name="main", prompt=PROMPT, options={"1": billing, "2": support}, **menu_options)
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:

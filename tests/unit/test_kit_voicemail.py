@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fakes import CallScript, HangUp, Play, Recognize, StartRecording, StopRecording, make_app, make_settings
 from structlog.testing import capture_logs
@@ -18,9 +19,9 @@ class Start(OperationContext, prefix="tkv.start"):
     pass
 
 
-def build(name: str, **options: object) -> Router:
+def build(name: str, **options: Any) -> Router:
     router = Router(name=name)
-    kit = Voicemail(router, name="vm", **options)  # type: ignore[arg-type]
+    kit = Voicemail(router, name="vm", **options)
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:

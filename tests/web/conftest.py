@@ -37,7 +37,7 @@ class RecordingSink:
         self.fail_ids: set[str] = set()
         self.unavailable_ids: set[str] = set()
 
-    async def dispatch(self, event: CallEvent, *, flow: str | None) -> None:
+    async def dispatch(self, event: CallEvent, *, flow: str | None, seed: str | None = None) -> None:
         self.events.append((event, flow))
         if event.id in self.unavailable_ids:
             raise SinkUnavailable("state store unavailable: ConnectionError")
