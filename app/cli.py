@@ -4,6 +4,7 @@ callwright dev                      # the service + the ACS emulator, subscribed
 callwright serve                    # the service alone (production uses the Procfile instead)
 callwright simulator [options]      # the ACS emulator alone (same as python -m simulator)
 callwright call --flow F --to N     # start an outbound call through the running service
+callwright diagram <serverCallId>   # a Mermaid sequence diagram of a call (from the emulator or a log)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dev.add_argument("--time-scale", type=float, default=1.0, help="emulator time scale (1 = real time)")
 
     commands.add_parser("simulator", help="run the ACS emulator (options: callwright simulator --help)", add_help=False)
+    commands.add_parser("diagram", help="draw a call as a sequence diagram (callwright diagram --help)", add_help=False)
 
     call = commands.add_parser("call", help="start an outbound call through the running service")
     call.add_argument("--flow", required=True, help="the flow that owns the call, e.g. front_desk")
@@ -48,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if args.command == "simulator":
         return _simulator(rest)
+    if args.command == "diagram":
+        from app.diagrams.cli import main as diagram
+
+        return diagram(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:

@@ -148,7 +148,8 @@ async def supervisor_joined(event: AddParticipantSucceeded, call: CallActions, s
 async def supervisor_unavailable(
     event: AddParticipantFailed | CancelAddParticipantSucceeded, call: CallActions, settings: Settings, state: CallState
 ) -> None:
-    state.pop("supervisor_invitation", None)
+    if state.pop("supervisor_invitation", None) is None:
+        return  # already resolved: ACS may report a failure and a cancel for the same invitation
     await call.transfer(settings.flows.agent_number, context=AgentTransfer())
 
 

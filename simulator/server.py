@@ -61,11 +61,16 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A bound (not yet listening) TCP socket; ``port=0`` picks a free ephemeral port."""
+    """A bound (not yet listening) TCP socket; ``port=0`` picks a free ephemeral port.
+
+    ``proto`` must say TCP: asyncio enables ``TCP_NODELAY`` on accepted connections only when it does, and without
+    it every keep-alive response waits ~40 ms for the peer's delayed ACK.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
     except OSError:
         sock.close()

@@ -57,8 +57,9 @@ class MediaActions(RecordingActions):
         sources = play_sources(prompt, voice=self.voice, locale=self.locale)
         connection = self._connection()
         if to == "all":
-            operation = connection.play_media_to_all(
+            operation = connection.play_media(
                 sources,
+                "all",
                 loop=loop,
                 operation_context=pack(context),
                 operation_callback_url=callback_url,

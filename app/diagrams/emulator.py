@@ -34,6 +34,10 @@ _TONE_KEYS = {
     "nine": "9",
     "asterisk": "*",
     "pound": "#",
+    "a": "A",
+    "b": "B",
+    "c": "C",
+    "d": "D",
 }
 _TARGET_FIELDS = (
     "targetParticipant",

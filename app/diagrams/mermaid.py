@@ -16,12 +16,15 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from app.diagrams.model import ACS, APP, Step, display_id
 
 _ALIASES = {APP: "App", ACS: "ACS"}
 _HIDDEN_EVENTS = frozenset({"SubscriptionValidation"})
+_ENTITIES = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
+_SPECIAL = re.compile("[#;<>]")
 
 
 def render_mermaid(steps: Iterable[Step], *, title: str | None = None) -> str:
@@ -48,8 +51,7 @@ def render_mermaid(steps: Iterable[Step], *, title: str | None = None) -> str:
 
 def escape(text: str) -> str:
     """Make ``text`` safe inside a Mermaid message (``;`` and ``#`` end or start statements and entities)."""
-    text = " ".join(text.split()).replace("#", "#35;")
-    return text.replace(";", "#59;").replace("<", "#lt;").replace(">", "#gt;")
+    return _SPECIAL.sub(lambda match: _ENTITIES[match.group()], " ".join(text.split()))
 
 
 def _visible(steps: list[Step]) -> list[Step]:
