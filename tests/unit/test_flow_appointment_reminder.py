@@ -6,10 +6,10 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
-from fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 from structlog.testing import capture_logs
 
 from app.state.base import FLOW_KEY, PARTY_KEY
+from app.testing.fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 from flows import appointment_reminder
 
 FLOW = "appointment_reminder"

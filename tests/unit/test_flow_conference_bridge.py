@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fakes import (
+from app.testing.fakes import (
     AddParticipant,
     CallScript,
     Connect,
@@ -18,7 +18,6 @@ from fakes import (
     make_app,
     make_settings,
 )
-
 from app.web.app import CallwrightApp
 from flows import conference_bridge
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakes import (
+from app.testing.fakes import (
     AddParticipant,
     CallScript,
     HangUp,
@@ -17,7 +17,6 @@ from fakes import (
     make_app,
     make_settings,
 )
-
 from flows import support_line
 
 SUPPORT = "+18005550100"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fakes import AddParticipant, CallScript, HangUp, Hold, Play, Transfer, Unhold, make_app, make_settings
 
 from app import CallActions, CallState, OperationContext, Router
 from app.events import CallEvent, parse_event
+from app.testing.fakes import AddParticipant, CallScript, HangUp, Hold, Play, Transfer, Unhold, make_app, make_settings
 from handlers import AgentTransfer, classify
 
 LINE = "+18005550100"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakes import CallScript, HangUp, Play, Recognize, make_app, make_settings
 from structlog.testing import capture_logs
 
 from app import CallActions, CallState, OperationContext, Router
+from app.testing.fakes import CallScript, HangUp, Play, Recognize, make_app, make_settings
 from config.settings import Settings
 from handlers import Digits, valid_date
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes import Answer, CallScript, make_app, make_settings
 from pydantic import ValidationError
 
 from app import CallActions, Router
+from app.testing.fakes import Answer, CallScript, make_app, make_settings
 from config.ivr import IvrSettings, OpeningSpan, parse_hours
 from config.settings import SettingsError, load_settings
 from handlers import CLOCK, BusinessHours, closed_now, open_now

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakes import CallScript, Recognize, make_app, make_settings
-
 from app import CallActions, CallState, OperationContext, Router
+from app.testing.fakes import CallScript, Recognize, make_app, make_settings
 from handlers import LanguageChoice, Localized, Menu
 
 LINE = "+18005550100"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 
 from app import CallActions, CallState, OperationContext, Router
 from app.errors import HandlerRegistrationError
 from app.events import RecognizeCompleted
+from app.testing.fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 from handlers import Menu
 
 LINE = "+18005550100"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fakes import CallScript, HangUp, Play, make_app, make_settings
-
 from app import CallActions, OperationContext, Router
 from app.actions.errors import CallActionError
 from app.dispatch import Outcome
+from app.testing.fakes import CallScript, HangUp, Play, make_app, make_settings
 from handlers import Safety
 
 LINE = "+18005550100"

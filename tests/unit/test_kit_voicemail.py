@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fakes import CallScript, HangUp, Play, Recognize, StartRecording, StopRecording, make_app, make_settings
 from structlog.testing import capture_logs
 
 from app import CallActions, OperationContext, Router
 from app.actions.errors import CallActionError
+from app.testing.fakes import (
+    CallScript,
+    HangUp,
+    Play,
+    Recognize,
+    StartRecording,
+    StopRecording,
+    make_app,
+    make_settings,
+)
 from handlers import CLOCK, Voicemail
 
 LINE = "+18005550100"

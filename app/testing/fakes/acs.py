@@ -18,7 +18,13 @@ from azure.communication.callautomation import (
     TransferCallResult,
 )
 from azure.communication.callautomation.aio import CallAutomationClient
-from fake_records import (
+
+from app.actions.call import CallActions, RejectReason, TargetLike
+from app.actions.errors import CallActionError
+from app.actions.packing import ContextLike, pack
+from app.actions.prompts import Choice, Prompt
+from app.actions.targets import as_identifier, raw_id
+from app.testing.fakes.records import (
     AddParticipant,
     Answer,
     CancelAddParticipant,
@@ -41,12 +47,6 @@ from fake_records import (
     Unhold,
     spoken,
 )
-
-from app.actions.call import CallActions, RejectReason, TargetLike
-from app.actions.errors import CallActionError
-from app.actions.packing import ContextLike, pack
-from app.actions.prompts import Choice, Prompt
-from app.actions.targets import as_identifier, raw_id
 from config.settings import Settings
 
 A = TypeVar("A")

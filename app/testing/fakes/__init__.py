@@ -10,9 +10,9 @@ Example::
     assert isinstance(call.last, Recognize)
 """
 
-from call_script import CallScript, make_app, make_settings
-from fake_acs import FakeAcs, FakeCallActions
-from fake_records import (
+from app.testing.fakes.acs import FakeAcs, FakeCallActions
+from app.testing.fakes.offline import CallScript, make_app, make_settings
+from app.testing.fakes.records import (
     AddParticipant,
     Answer,
     CancelAddParticipant,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, TypeVar, cast
 
-from fake_acs import FakeAcs
-
 from app.events import CallEvent, parse_event
+from app.testing.fakes.acs import FakeAcs
 from app.web.app import CallwrightApp
 from config.settings import Settings
 
