@@ -8,10 +8,10 @@ from typing import Literal
 
 from azure.communication.callautomation import FileSource, RecognitionChoice, SsmlSource, TextSource
 
-_TONE_NAMES = {
-    "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
-    "8": "eight", "9": "nine", "*": "asterisk", "#": "pound", "A": "a", "B": "b", "C": "c", "D": "d",
-}  # fmt: skip
+from app.events.media_events import TONE_DIGITS
+
+# Key → wire name ("#" → "pound"): the inverse of the events' table, so the two can never disagree.
+_TONE_NAMES = {digit: name for name, digit in TONE_DIGITS.items()}
 
 PlaySource = FileSource | TextSource | SsmlSource
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from app.diagrams.model import Step, StepKind, short_type
 from app.diagrams.ordering import causal_positions
+from app.events.media_events import TONE_DIGITS
 
 _KINDS: dict[str, StepKind] = {
     "request": "action",
@@ -20,24 +21,6 @@ _KINDS: dict[str, StepKind] = {
     "incoming_call": "incoming_call",
     "party": "party",
     "note": "note",
-}
-_TONE_KEYS = {
-    "zero": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "asterisk": "*",
-    "pound": "#",
-    "a": "A",
-    "b": "B",
-    "c": "C",
-    "d": "D",
 }
 _TARGET_FIELDS = (
     "targetParticipant",
@@ -95,8 +78,8 @@ def _step(entry: Mapping[str, Any], position: float) -> Step:
 
 def _party(name: str, detail: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     verb, _, rest = name.partition(" ")
-    if verb == "press" and rest in _TONE_KEYS:
-        return f"press {_TONE_KEYS[rest]}", {}
+    if verb == "press" and rest in TONE_DIGITS:
+        return f"press {TONE_DIGITS[rest]}", {}
     if verb == "say":
         return "say", {"text": rest}
     if name == "dial":
@@ -153,7 +136,7 @@ def _source_text(source: Any) -> str | None:
 def _result(data: Mapping[str, Any]) -> str | None:
     tones = (data.get("dtmfResult") or {}).get("tones") if isinstance(data.get("dtmfResult"), Mapping) else None
     if tones:
-        return "".join(_TONE_KEYS.get(str(tone).lower(), str(tone)) for tone in tones)
+        return "".join(TONE_DIGITS.get(str(tone).lower(), str(tone)) for tone in tones)
     speech = data.get("speechResult")
     if isinstance(speech, Mapping) and speech.get("speech"):
         return f'"{speech["speech"]}"'
