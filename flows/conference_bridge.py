@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 
 from app import CallActions, CallState, Log, OperationContext, Router
 from app.actions.errors import CallActionError
-from app.events import AddParticipantFailed, ContinuousDtmfRecognitionToneReceived, IncomingCall
+from app.events import AddParticipantFailed, ConnectFailed, ContinuousDtmfRecognitionToneReceived, IncomingCall
 from config.settings import Settings
 from handlers import Digits, Farewell, Safety, classify
 
@@ -29,6 +29,7 @@ Safety(router)
 PIN_PROMPT = "Welcome to the conference bridge. Please enter your four digit conference PIN, then press pound."
 CONNECTING = "Thank you. We are calling you right back to connect you to the conference. Goodbye for now."
 BAD_PIN = "Sorry, that PIN is not valid. Goodbye."
+ROOM_UNAVAILABLE = "Sorry, the conference cannot be reached right now. Please call again later. Goodbye."
 ENDED = "The host has ended the conference. Goodbye."
 MUTED = "Everyone else has been muted."
 PIN_LENGTH = 4
@@ -40,18 +41,20 @@ class Lobby(OperationContext, prefix="conference_bridge.lobby"):
 
 
 class Connecting(OperationContext, prefix="conference_bridge.connecting"):
-    """The 'calling you back' notice; when it ends the app joins the room and hangs up the lobby."""
+    """The 'calling you back' notice; when it ends the app joins the room (the lobby ends once it has)."""
 
     room: str
     host: bool = False
 
 
 class RoomLeg(OperationContext, prefix="conference_bridge.room"):
-    """The app's connection to the room; ``caller`` is the caller's raw id, URL-quoted (it contains ':')."""
+    """The app's connection to the room; ``caller`` is the caller's raw id, URL-quoted (it contains ':'), and
+    ``lobby`` the caller's own call connection, ended once the room is joined."""
 
     room: str
     caller: str
     host: bool = False
+    lobby: str = ""
 
 
 class Invite(RoomLeg, prefix="conference_bridge.invite"):
@@ -99,6 +102,7 @@ async def pin_accepted(call: CallActions, state: CallState, settings: Settings, 
 
 bad_pin = Farewell(router, name="bad_pin", message=BAD_PIN)
 ended = Farewell(router, name="ended", message=ENDED)
+room_unavailable = Farewell(router, name="room_unavailable", message=ROOM_UNAVAILABLE)
 pin = Digits(
     router,
     name="pin",
@@ -132,10 +136,13 @@ async def join_room(call: CallActions, ctx: Connecting, log: Log) -> None:
         await call.hang_up(for_everyone=True)
         return
     leg = await call.connect(
-        room_id=ctx.room, context=RoomLeg(room=ctx.room, caller=quote(caller, safe=""), host=ctx.host)
+        room_id=ctx.room,
+        context=RoomLeg(
+            room=ctx.room, caller=quote(caller, safe=""), host=ctx.host, lobby=call.call_connection_id or ""
+        ),
     )
+    # The lobby stays up until the room leg is established: if the room cannot be joined, the caller hears why.
     log.info("conference_room_leg", room=ctx.room, room_leg=leg.call_connection_id)
-    await call.hang_up(for_everyone=True)
 
 
 # --- room leg ------------------------------------------------------------------------------------------------------
@@ -143,12 +150,21 @@ async def join_room(call: CallActions, ctx: Connecting, log: Log) -> None:
 
 @router.call_connected(context=RoomLeg)
 async def dial_caller(call: CallActions, ctx: RoomLeg, settings: Settings) -> None:
+    if ctx.lobby:
+        await call.for_connection(ctx.lobby).hang_up(for_everyone=True)
     await call.add_participant(
         unquote(ctx.caller),
         caller_id=settings.flows.conference_number,
         invitation_timeout=30,
         context=Invite(room=ctx.room, caller=ctx.caller, host=ctx.host),
     )
+
+
+@router.connect_failed(context=RoomLeg)
+async def room_unreachable(event: ConnectFailed, call: CallActions, ctx: RoomLeg, log: Log) -> None:
+    log.warning("conference_room_unreachable", room=ctx.room, code=event.result_code, sub_code=event.sub_code)
+    if ctx.lobby:
+        await room_unavailable.start(call.for_connection(ctx.lobby))
 
 
 @router.add_participant_succeeded(context=Invite)
@@ -192,11 +208,12 @@ async def moderator_key(
 async def _mute_all(call: CallActions, host: str, log: Log) -> None:
     for participant in await call.list_participants():
         raw = str(participant.identifier.raw_id) if participant.identifier is not None else None
-        if raw is None or raw == host or participant.is_muted:
+        # ACS mutes ACS users only ("Only ACS Users are supported"); phones are left to their own mute button.
+        if raw is None or raw == host or participant.is_muted or raw.startswith("4:"):
             continue
         try:
             await call.mute(raw)
-        except CallActionError as error:  # e.g. a participant ACS cannot mute: the others still are
+        except CallActionError as error:  # e.g. the participant left meanwhile: the others are still muted
             log.info("mute_skipped", status=error.status, code=error.code)
 
 

@@ -48,9 +48,16 @@ Validator = Callable[[str], bool] | Callable[[str, Settings], bool]
 """``check(value)`` or ``check(value, settings)`` (for values that live in configuration, such as PINs)."""
 
 
-def read_back(value: str) -> str:
-    """The confirmation question: ``"You entered 1 2 3 4. To confirm, press 1. To re-enter, press 2."``"""
-    return f"You entered {' '.join(value)}. To confirm, press {CONFIRM_KEY}. To re-enter, press {REENTER_KEY}."
+def read_back(value: str) -> Localized:
+    """The confirmation question, in the caller's language: ``"You entered 1 2 3 4. To confirm, press 1. ..."``"""
+    digits = " ".join(value)
+    return Localized(
+        {
+            "en-US": f"You entered {digits}. To confirm, press {CONFIRM_KEY}. To re-enter, press {REENTER_KEY}.",
+            "es-MX": f"Usted marcó {digits}. Para confirmar, oprima {CONFIRM_KEY}. "
+            f"Para marcarlo de nuevo, oprima {REENTER_KEY}.",
+        }
+    )
 
 
 def valid_date(fmt: str = "%m%d%Y") -> Callable[[str], bool]:
@@ -104,7 +111,7 @@ class Digits(Kit):
         max_length: int = 16,
         validator: Validator | None = None,
         confirm: bool = False,
-        confirm_prompt: Callable[[str], Spoken] = read_back,
+        confirm_prompt: Callable[[str], Spoken | Localized] = read_back,
         stop_tone: str = "#",
         no_input_prompt: PromptSpec = NO_INPUT,
         invalid_prompt: PromptSpec = INVALID,
@@ -172,7 +179,7 @@ class Digits(Kit):
         )
 
     async def _ask_confirm(self, call: CallActions, value: str, *, attempt: int, preface: Spoken | None) -> None:
-        question = self.confirm_prompt(value)
+        question = render(self.confirm_prompt(value), locale=call.locale, state=None)
         await call.recognize_dtmf(
             join(preface, question) if preface is not None else question,
             max_tones=1,

@@ -147,6 +147,17 @@ class CallActions(MediaActions):
             flow=self.flow,
         )
 
+    def for_connection(self, call_connection_id: str) -> CallActions:
+        """Actions on another call connection of this app, in the same flow: e.g. the caller's leg while handling
+        an event of a room leg the app joined for them.
+
+        Example::
+
+            lobby = call.for_connection(ctx.lobby)
+            await lobby.hang_up()
+        """
+        return CallActions(self._client, self.settings, call_connection_id=call_connection_id, flow=self.flow)
+
     # ---- mid-call ------------------------------------------------------------------------------------------------
 
     async def transfer(

@@ -101,6 +101,7 @@ async def phone(
     callwright_time_scale: float,
     callwright_flows: Sequence[Router | str] | None,
     callwright_settings: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Phone]:
     """Call scripts against the real service and the ACS emulator (real SDK, HTTP and JWTs, on loopback)."""
     import httpx
@@ -111,7 +112,7 @@ async def phone(
     environment = await callwright_stack.environment(
         time_scale=callwright_time_scale, flows=callwright_flows, overrides=callwright_settings
     )
-    directory = _diagram_dir(request)
+    directory = _diagram_dir(request, tmp_path_factory)
     async with httpx.AsyncClient(timeout=10.0) as http:
         emulator = SimulatorClient(environment.emulator_url, http=http)
         await emulator.reset()
@@ -130,7 +131,7 @@ def _failed(item: pytest.Item) -> bool:
     return any(report.failed for report in reports.values())
 
 
-def _diagram_dir(request: pytest.FixtureRequest) -> Any:
+def _diagram_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     option: str | None = request.config.getoption("--callwright-diagrams")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.nodeid).strip("-")[:120]
     created: list[Path] = []
@@ -141,7 +142,8 @@ def _diagram_dir(request: pytest.FixtureRequest) -> Any:
                 path = Path(option) / slug
                 path.mkdir(parents=True, exist_ok=True)
             else:
-                path = request.getfixturevalue("tmp_path_factory").mktemp(slug[-60:] or "call", numbered=True)
+                # Requested up front: pytest refuses getfixturevalue() during teardown, when diagrams are written.
+                path = tmp_path_factory.mktemp(slug[-60:] or "call", numbered=True)
             created.append(path)
         return created[0]
 

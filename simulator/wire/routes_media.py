@@ -136,7 +136,7 @@ async def start_continuous_dtmf(ctx: RestContext) -> Reply:
     conn = ctx.connection()
     target = identifier_field(ctx.body, "targetParticipant", required=True)
     assert target is not None
-    mediaops.start_continuous_dtmf(ctx.world, conn, target)
+    mediaops.start_continuous_dtmf(ctx.world, conn, target, operation_context=ctx.body.text("operationContext"))
     return Reply(200)
 
 

@@ -36,6 +36,14 @@ class Participant:
 
 
 @dataclass
+class ContinuousDtmf:
+    """One participant's continuous DTMF recognition: tones are numbered, and carry the start's context."""
+
+    operation_context: str | None = None
+    sequence: int = 0
+
+
+@dataclass
 class Connection:
     """The app's leg in a call: what a callConnectionId names."""
 
@@ -49,7 +57,8 @@ class Connection:
     targets: list[Identifier] = field(default_factory=list)
     answered_by: str | None = None
     operation_context: str | None = None
-    continuous_dtmf: dict[str, int] = field(default_factory=dict)  # rawId → last sequenceId
+    # rawId → continuous DTMF recognition of that participant (its last sequenceId, the start's operationContext)
+    continuous_dtmf: dict[str, ContinuousDtmf] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.world.calls import CONNECTED, Connection, Participant
+from simulator.world.calls import CONNECTED, Connection, ContinuousDtmf, Participant
 from simulator.world.errors import AcsError, invalid, not_established
 from simulator.world.identity import Identifier
 from simulator.world.media import Input, MediaOp
@@ -71,10 +71,12 @@ def cancel_all(world: World, conn: Connection) -> None:
     world.media[conn.id].cancel_all()
 
 
-def start_continuous_dtmf(world: World, conn: Connection, target: Identifier) -> None:
+def start_continuous_dtmf(
+    world: World, conn: Connection, target: Identifier, *, operation_context: str | None = None
+) -> None:
     require_connected(conn)
     participant(conn, target)
-    conn.continuous_dtmf.setdefault(target.raw_id, 0)
+    conn.continuous_dtmf.setdefault(target.raw_id, ContinuousDtmf(operation_context))
 
 
 def stop_continuous_dtmf(
@@ -149,9 +151,16 @@ def party_input(world: World, server_call_id: str, who: Identifier, item: Input)
     heard = False
     for conn in call.active_connections():
         heard = world.media[conn.id].deliver(who, item) or heard
-        if item.tone is not None and who.raw_id in conn.continuous_dtmf:
-            conn.continuous_dtmf[who.raw_id] += 1
-            data = {"tone": item.tone, "sequenceId": conn.continuous_dtmf[who.raw_id]}
-            world.emit(conn, "ContinuousDtmfRecognitionToneReceived", data, result=DTMF_RECEIVED)
+        recognition = conn.continuous_dtmf.get(who.raw_id)
+        if item.tone is not None and recognition is not None:
+            recognition.sequence += 1
+            data = {"tone": item.tone, "sequenceId": recognition.sequence}
+            world.emit(
+                conn,
+                "ContinuousDtmfRecognitionToneReceived",
+                data,
+                operation_context=recognition.operation_context,
+                result=DTMF_RECEIVED,
+            )
             heard = True
     return heard

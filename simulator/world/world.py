@@ -230,8 +230,8 @@ class World:
         if conn.state == DISCONNECTED:
             return
         self.media[conn.id].abandon()
-        if conn.continuous_dtmf:
-            self.emit(conn, "ContinuousDtmfRecognitionStopped")
+        for recognition in conn.continuous_dtmf.values():
+            self.emit(conn, "ContinuousDtmfRecognitionStopped", operation_context=recognition.operation_context)
         conn.continuous_dtmf.clear()
         conn.state = DISCONNECTED
         self.emit(conn, "CallDisconnected", operation_context=conn.operation_context, result=result)

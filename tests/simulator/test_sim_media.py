@@ -156,11 +156,12 @@ async def test_speech_recognition_and_unmatched_choice(env: Env) -> None:
 async def test_continuous_dtmf_send_dtmf_hold_unhold(env: Env) -> None:
     conn_id, server_call_id = await _call(env)
     connection = env.client.get_call_connection(conn_id)
-    await connection.start_continuous_dtmf_recognition(PHONE)
+    await connection.start_continuous_dtmf_recognition(PHONE, operation_context="keys")
     await env.control.press(server_call_id, BOB, "5*")
     await env.receiver.until(lambda: len(env.receiver.of(conn_id, "ContinuousDtmfRecognitionToneReceived")) == 2)
     tones = env.receiver.of(conn_id, "ContinuousDtmfRecognitionToneReceived")
     assert [(e.data["tone"], e.data["sequenceId"]) for e in tones] == [("five", 1), ("asterisk", 2)]
+    assert {e.data["operationContext"] for e in tones} == {"keys"}  # the start's context tags every tone
     await connection.stop_continuous_dtmf_recognition(PHONE, operation_context="stop")
     await env.receiver.event(conn_id, "ContinuousDtmfRecognitionStopped")
 

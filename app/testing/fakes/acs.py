@@ -116,6 +116,9 @@ class FakeCallActions(CallActions):
         super().__init__(cast(CallAutomationClient, None), acs.settings, **binding)
         self._acs = acs
 
+    def for_connection(self, call_connection_id: str) -> CallActions:
+        return FakeCallActions(self._acs, call_connection_id=call_connection_id, flow=self.flow)
+
     def _record(self, verb: str, action: object) -> None:
         error = self._acs.fail.pop(verb, None)
         if error is not None:
