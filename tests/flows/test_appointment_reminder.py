@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from app.diagrams.model import Step
 from app.testing.harness import Phone
 from app.testing.script import ScriptedCall
+from tests.flows.timeline_checks import actions, assert_clean, body, prompts
 
 REMINDER_LINE = "+18005550103"
 PATIENT = "+15555550150"
@@ -52,32 +52,6 @@ async def outcome(call: ScriptedCall, caplog: pytest.LogCaptureFixture, *, withi
             assert len(found) == 1, f"expected one reminder_outcome for {call.name}, got {found}"
             return found[0]
         await asyncio.sleep(0.02)
-
-
-def actions(steps: Sequence[Step], name: str) -> list[Step]:
-    return [step for step in steps if step.kind == "action" and step.name == name and not step.failed]
-
-
-def prompts(steps: Sequence[Step]) -> list[str]:
-    return [step.text or "" for step in steps if step.kind == "action" and step.name in ("play", "recognize")]
-
-
-def body(step: Step) -> dict[str, Any]:
-    found: dict[str, Any] = step.raw["detail"]["body"]
-    return found
-
-
-def assert_clean(steps: Sequence[Step], caplog: pytest.LogCaptureFixture) -> None:
-    """ACS accepted every request, the app accepted every callback, and no handler failed."""
-    refused = [step.label() for step in steps if step.kind in ("action", "event") and step.failed]
-    assert refused == []
-    problems = [
-        record.msg
-        for record in caplog.records
-        if record.levelname in ("ERROR", "CRITICAL")
-        or (isinstance(record.msg, dict) and record.msg.get("event") == "call_failed_safely")
-    ]
-    assert problems == []
 
 
 # --- answered --------------------------------------------------------------------------------------------------------

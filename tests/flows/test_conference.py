@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from app.testing.harness import Phone
+from tests.flows.timeline_checks import acs_user
 
 HOST = "+15555550101"
 GUEST = "+15555550102"
@@ -16,10 +17,6 @@ CONFERENCE_NUMBER = "+18005550101"
 @pytest.fixture
 def callwright_flows() -> Sequence[str]:
     return ["flows.conference"]
-
-
-def acs_user(phone: Phone, name: str) -> str:
-    return f"8:acs:{phone.settings.resource_id}_{name}"
 
 
 async def test_group_call_mutes_acs_users_but_not_the_host_and_ends_when_the_host_leaves(phone: Phone) -> None:

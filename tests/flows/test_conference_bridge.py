@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.diagrams.model import Step
 from app.testing.harness import Phone
 from app.testing.script import ScriptedCall
+from tests.flows.timeline_checks import acs_user, actions, assert_clean, body
 
 BRIDGE = "+18005550101"
 HOST = "+15551230001"
@@ -43,32 +43,6 @@ def callwright_settings() -> dict[str, Any]:
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-
-
-def acs_user(phone: Phone, name: str) -> str:
-    return f"8:acs:{phone.settings.resource_id}_{name}"
-
-
-def actions(steps: Sequence[Step], name: str) -> list[Step]:
-    return [step for step in steps if step.kind == "action" and step.name == name and not step.failed]
-
-
-def body(step: Step) -> dict[str, Any]:
-    found: dict[str, Any] = step.raw["detail"]["body"]
-    return found
-
-
-def assert_clean(steps: Sequence[Step], caplog: pytest.LogCaptureFixture) -> None:
-    """ACS accepted every request, the app accepted every callback, and no handler failed."""
-    refused = [step.label() for step in steps if step.kind in ("action", "event") and step.failed]
-    assert refused == []
-    problems = [
-        record.msg
-        for record in caplog.records
-        if record.levelname in ("ERROR", "CRITICAL")
-        or (isinstance(record.msg, dict) and record.msg.get("event") == "call_failed_safely")
-    ]
-    assert problems == []
 
 
 async def enter_pin(phone: Phone, caller: str, pin: str) -> ScriptedCall:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.diagrams.model import Step
 from app.testing.harness import Phone
 from app.testing.script import ScriptedCall
+from tests.flows.timeline_checks import actions, assert_clean, body, ended, prompts
 
 SUPPORT = "+18005550100"
 CALLER = "+15551230001"
@@ -53,36 +53,6 @@ async def in_main_menu(phone: Phone, *, language: str = "1", from_: str = CALLER
     await call.press(language)
     await call.expect_prompt(contains=MAIN_EN if language == "1" else MAIN_ES)
     return call
-
-
-def actions(steps: Sequence[Step], name: str) -> list[Step]:
-    return [step for step in steps if step.kind == "action" and step.name == name and not step.failed]
-
-
-def prompts(steps: Sequence[Step]) -> list[str]:
-    return [step.text or "" for step in steps if step.kind == "action" and step.name in ("play", "recognize")]
-
-
-def body(step: Step) -> dict[str, Any]:
-    found: dict[str, Any] = step.raw["detail"]["body"]
-    return found
-
-
-def ended(steps: Sequence[Step]) -> bool:
-    return any(step.kind == "note" and step.name == "call ended" for step in steps)
-
-
-def assert_clean(steps: Sequence[Step], caplog: pytest.LogCaptureFixture) -> None:
-    """ACS accepted every request, the app accepted every callback, and no handler failed."""
-    refused = [step.label() for step in steps if step.kind in ("action", "event") and step.failed]
-    assert refused == []
-    problems = [
-        record.msg
-        for record in caplog.records
-        if record.levelname in ("ERROR", "CRITICAL")
-        or (isinstance(record.msg, dict) and record.msg.get("event") == "call_failed_safely")
-    ]
-    assert problems == []
 
 
 # --- happy paths -------------------------------------------------------------------------------------------------
