@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 
 import httpx
@@ -119,8 +120,11 @@ def _dev(settings: Settings, time_scale: float) -> int:
         ],
         env=os.environ.copy(),
     )
-    print(_dev_banner(settings), flush=True)
     try:
+        if not _wait_until_serving(f"{settings.endpoint}/calling/keys", emulator):
+            print("callwright dev: the ACS emulator did not start (see its output above)", file=sys.stderr)
+            return 1
+        print(_dev_banner(settings), flush=True)
         return _serve(settings, settings.public_host, settings.port)
     finally:
         emulator.send_signal(signal.SIGINT)
@@ -128,6 +132,19 @@ def _dev(settings: Settings, time_scale: float) -> int:
             emulator.wait(timeout=10)
         except subprocess.TimeoutExpired:
             emulator.kill()
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float = 15.0) -> bool:
+    """The service fetches the emulator's signing keys at startup: start it only once the emulator answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
 def _dev_banner(settings: Settings) -> str:
