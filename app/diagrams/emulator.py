@@ -48,7 +48,8 @@ def _step(entry: Mapping[str, Any], position: float) -> Step:
     fields: dict[str, Any] = {}
     if kind == "action":
         body: Mapping[str, Any] = detail.get("body") or {}
-        fields = {"status": detail.get("status"), "target": _target(body), "text": _prompt(body)}
+        target = _target(body) or detail.get("participant")
+        fields = {"status": detail.get("status"), "target": target, "text": _prompt(body)}
         if body.get("callRejectReason"):
             fields["result"] = str(body["callRejectReason"])
     elif kind in ("event", "incoming_call"):

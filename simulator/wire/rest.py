@@ -24,6 +24,7 @@ from simulator.wire.hmac import candidate_hosts, candidate_targets, verify_reque
 from simulator.wire.repeatability import RepeatabilityCache, StoredResponse
 from simulator.wire.versions import check_api_version
 from simulator.world.calls import Connection
+from simulator.world.identity import Identifier
 
 if TYPE_CHECKING:
     from simulator.interfaces import FaultRules
@@ -194,6 +195,12 @@ class RestApi:
             call_connection_id=ctx.call_connection_id,
             status=status,
             body=_redact(parsed),
+            # A participant named only in the path (getParticipant) is still worth seeing in the timeline.
+            **(
+                {"participant": Identifier.parse_loose(ctx.params["participant"]).raw_id}
+                if "participant" in ctx.params
+                else {}
+            ),
         )
         headers: list[tuple[str, str]] = []
         content = b""

@@ -85,7 +85,8 @@ async def test_get_participant_of_someone_not_in_the_call_reaches_the_error_hand
     )
     entries = await wait(phone, call.server_call_id, lambda entries: bool(said(entries)), "the error report")
 
-    assert request(entries, "getParticipant").detail["status"] == 404
+    asked = request(entries, "getParticipant").detail
+    assert (asked["status"], asked["participant"]) == (404, "4:+15555550199")  # the path's participant is recorded
     assert said(entries) == [["error get_participant 404/8522"]]
 
 
