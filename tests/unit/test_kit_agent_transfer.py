@@ -6,17 +6,13 @@ from typing import Any
 
 import pytest
 
-from app import CallActions, CallState, OperationContext, Router
+from app import CallActions, CallState, Router
 from app.events import CallEvent, parse_event
-from app.testing.fakes import AddParticipant, CallScript, HangUp, Hold, Play, Transfer, Unhold, make_app, make_settings
+from app.testing.fakes import AddParticipant, HangUp, Hold, Play, Transfer, Unhold
 from handlers import AgentTransfer, classify
+from tests.unit.kit_calls import call_in, start_on_connect
 
-LINE = "+18005550100"
 CALLER = "4:+15555550123"
-
-
-class Start(OperationContext, prefix="tka.start"):
-    pass
 
 
 def build(name: str, **options: Any) -> tuple[Router, list[str]]:
@@ -40,28 +36,14 @@ def build(name: str, **options: Any) -> tuple[Router, list[str]]:
         **options,
     )
 
-    @router.incoming_call(to=LINE)
-    async def answer(call: CallActions) -> None:
-        await call.answer(context=Start())
-
-    @router.call_connected(context=Start)
-    async def go(call: CallActions, state: CallState) -> None:
-        await kit.start(call, state)
+    start_on_connect(router, kit)
 
     return router, seen
 
 
-async def start(router: Router) -> CallScript:
-    app, acs = make_app(make_settings(), router)
-    script = CallScript(app, acs)
-    await script.incoming(to=LINE)
-    await script.connected()
-    return script
-
-
 async def test_transfer_happy_path() -> None:
     router, seen = build("tka1")
-    script = await start(router)
+    script = await call_in(router)
     assert script.last == Transfer("4:+18005550199", "tka1.agent")
     await script.send("CallTransferAccepted")
     assert seen == ["connected:connected"]
@@ -77,7 +59,7 @@ async def test_transfer_happy_path() -> None:
 )
 async def test_transfer_failures_apologise_then_fall_back(code: int, sub_code: int, reason: str, words: str) -> None:
     router, seen = build(f"tka2{reason}")
-    script = await start(router)
+    script = await call_in(router)
     await script.failed("CallTransferFailed", code, sub_code)
     apology = script.last
     assert isinstance(apology, Play)
@@ -91,7 +73,7 @@ async def test_transfer_failures_apologise_then_fall_back(code: int, sub_code: i
 
 async def test_add_mode_holds_the_caller_with_music_then_releases_on_success() -> None:
     router, seen = build("tka3", mode="add")
-    script = await start(router)
+    script = await call_in(router)
     assert script.actions[-2:] == [
         AddParticipant("4:+18005550199", "+18005550100", "tka3.agent"),
         Hold(CALLER, "Please hold while we connect you. Your call is important to us."),
@@ -105,7 +87,7 @@ async def test_add_mode_holds_the_caller_with_music_then_releases_on_success() -
 
 async def test_add_mode_no_answer_releases_hold_before_apologising() -> None:
     router, seen = build("tka4", mode="add")
-    script = await start(router)
+    script = await call_in(router)
     await script.failed("AddParticipantFailed", 408, 10057, "Request Timeout")
     assert isinstance(script.actions[-2], Unhold)
     apology = script.last
@@ -116,15 +98,9 @@ async def test_without_a_fallback_the_call_ends_after_the_apology() -> None:
     router = Router(name="tka5")
     kit = AgentTransfer(router, name="agent", target="+15555550199")
 
-    @router.incoming_call(to=LINE)
-    async def answer(call: CallActions) -> None:
-        await call.answer(context=Start())
+    start_on_connect(router, kit)
 
-    @router.call_connected(context=Start)
-    async def go(call: CallActions) -> None:
-        await kit.start(call)
-
-    script = await start(router)
+    script = await call_in(router)
     await script.failed("CallTransferFailed", 486, 8539)
     await script.play_completed()
     assert script.last == HangUp()

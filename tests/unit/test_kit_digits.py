@@ -6,17 +6,13 @@ from typing import Any
 
 from structlog.testing import capture_logs
 
-from app import CallActions, CallState, OperationContext, Router
-from app.testing.fakes import CallScript, HangUp, Play, Recognize, make_app, make_settings
+from app import CallActions, CallState, Router
+from app.testing.fakes import HangUp, Play, Recognize
 from config.settings import Settings
 from handlers import Digits, valid_date
+from tests.unit.kit_calls import LINE, call_in, start_on_connect
 
-LINE = "+18005550100"
 PROMPT = "Enter your PIN, then press pound."
-
-
-class Start(OperationContext, prefix="tkd.start"):
-    pass
 
 
 def build(name: str, **options: Any) -> tuple[Router, list[str]]:
@@ -44,34 +40,20 @@ def build(name: str, **options: Any) -> tuple[Router, list[str]]:
         **options,
     )
 
-    @router.incoming_call(to=LINE)
-    async def answer(call: CallActions) -> None:
-        await call.answer(context=Start())
-
-    @router.call_connected(context=Start)
-    async def connected(call: CallActions, state: CallState) -> None:
-        await kit.start(call, state)
+    start_on_connect(router, kit)
 
     return router, results
 
 
-async def start(router: Router) -> CallScript:
-    app, acs = make_app(make_settings(), router)
-    script = CallScript(app, acs)
-    await script.incoming(to=LINE)
-    await script.connected()
-    return script
-
-
 async def test_asks_for_digits_with_a_stop_tone() -> None:
     router, _ = build("tkd1")
-    script = await start(router)
+    script = await call_in(router)
     assert script.last == Recognize(PROMPT, "tkd1.pin:1:enter", max_tones=5, stop_tones="#")
 
 
 async def test_valid_entry_is_stored_and_delivered_without_logging_the_value() -> None:
     router, results = build("tkd2")
-    script = await start(router)
+    script = await call_in(router)
     with capture_logs() as logs:
         await script.press("4321#")
     assert results == ["ok:4321"]
@@ -81,7 +63,7 @@ async def test_valid_entry_is_stored_and_delivered_without_logging_the_value() -
 
 async def test_invalid_entry_reprompts_then_fails_after_max_attempts() -> None:
     router, results = build("tkd3", max_attempts=2)
-    script = await start(router)
+    script = await call_in(router)
     await script.press("12#")  # too short
     again = script.last
     assert isinstance(again, Recognize)
@@ -94,7 +76,7 @@ async def test_invalid_entry_reprompts_then_fails_after_max_attempts() -> None:
 
 async def test_silence_and_an_incomplete_entry_get_different_reprompts() -> None:
     router, _ = build("tkd4")
-    script = await start(router)
+    script = await call_in(router)
     await script.silence()
     silence = script.last
     assert isinstance(silence, Recognize) and silence.text is not None
@@ -108,7 +90,7 @@ async def test_silence_and_an_incomplete_entry_get_different_reprompts() -> None
 
 async def test_confirm_reads_back_and_1_confirms() -> None:
     router, results = build("tkd5", confirm=True)
-    script = await start(router)
+    script = await call_in(router)
     await script.press("1234#")
     question = script.last
     assert isinstance(question, Recognize)
@@ -122,7 +104,7 @@ async def test_confirm_reads_back_and_1_confirms() -> None:
 
 async def test_confirm_2_re_enters_without_spending_an_attempt() -> None:
     router, results = build("tkd6", confirm=True)
-    script = await start(router)
+    script = await call_in(router)
     await script.press("1234#")
     await script.press("2")
     assert script.last == Recognize(PROMPT, "tkd6.pin:1:enter", max_tones=5, stop_tones="#")
@@ -133,7 +115,7 @@ async def test_confirm_2_re_enters_without_spending_an_attempt() -> None:
 
 async def test_confirm_with_a_wrong_key_asks_again() -> None:
     router, _ = build("tkd7", confirm=True)
-    script = await start(router)
+    script = await call_in(router)
     await script.press("1234#")
     await script.press("5")
     again = script.last
@@ -154,15 +136,9 @@ async def test_default_on_fail_apologises_and_hangs_up() -> None:
         router, name="acct", prompt="Account number?", min_length=6, max_length=8, on_complete=done, max_attempts=1
     )
 
-    @router.incoming_call(to=LINE)
-    async def answer(call: CallActions) -> None:
-        await call.answer(context=Start())
+    start_on_connect(router, kit)
 
-    @router.call_connected(context=Start)
-    async def connected(call: CallActions) -> None:
-        await kit.start(call)
-
-    script = await start(router)
+    script = await call_in(router)
     await script.silence()
     bye = script.last
     assert isinstance(bye, Play) and "Goodbye" in bye.text

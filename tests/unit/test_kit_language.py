@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import CallActions, CallState, OperationContext, Router
-from app.testing.fakes import CallScript, Recognize, make_app, make_settings
+from app import Router
+from app.testing.fakes import Recognize
 from handlers import LanguageChoice, Localized, Menu
+from tests.unit.kit_calls import call_in, start_on_connect
 
-LINE = "+18005550100"
 MENU = Localized({"en-US": "For billing press 1.", "es-MX": "Para facturación oprima 1."})
-
-
-class Start(OperationContext, prefix="tkl.start"):
-    pass
 
 
 def build(name: str, **options: Any) -> Router:
@@ -25,32 +21,18 @@ def build(name: str, **options: Any) -> Router:
     menu = Menu(router, name="main", prompt=MENU, options={"1": billing})
     language = LanguageChoice(router, name="language", on_selected=menu, **options)
 
-    @router.incoming_call(to=LINE)
-    async def answer(call: CallActions) -> None:
-        await call.answer(context=Start())
-
-    @router.call_connected(context=Start)
-    async def connected(call: CallActions, state: CallState) -> None:
-        await language.start(call, state)
+    start_on_connect(router, language)
 
     return router
 
 
-async def start(router: Router) -> CallScript:
-    app, acs = make_app(make_settings(), router)
-    script = CallScript(app, acs)
-    await script.incoming(to=LINE)
-    await script.connected()
-    return script
-
-
 async def test_prompt_offers_both_languages() -> None:
-    script = await start(build("tkl1"))
+    script = await call_in(build("tkl1"))
     assert script.last == Recognize("For English, press 1. Para español, oprima 2.", "tkl1.language:1")
 
 
 async def test_choice_becomes_the_voice_and_text_of_later_prompts() -> None:
-    script = await start(build("tkl2"))
+    script = await call_in(build("tkl2"))
     await script.press("2")
     menu = script.last
     assert isinstance(menu, Recognize)
@@ -66,7 +48,7 @@ async def test_choice_becomes_the_voice_and_text_of_later_prompts() -> None:
 
 
 async def test_no_choice_falls_back_to_the_first_language_after_max_attempts() -> None:
-    script = await start(build("tkl3", max_attempts=2))
+    script = await call_in(build("tkl3", max_attempts=2))
     await script.press("9")
     retry = script.last
     assert isinstance(retry, Recognize) and retry.context == "tkl3.language:2"
@@ -77,7 +59,7 @@ async def test_no_choice_falls_back_to_the_first_language_after_max_attempts() -
 
 
 async def test_speech_mode_uses_choices_and_accepts_a_spoken_label() -> None:
-    script = await start(build("tkl4", speech=True))
+    script = await call_in(build("tkl4", speech=True))
     ask = script.last
     assert isinstance(ask, Recognize)
     assert (ask.kind, ask.choices) == ("choices", ("en-US", "es-MX"))
