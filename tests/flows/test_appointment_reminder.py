@@ -11,7 +11,7 @@ import pytest
 
 from app.testing.harness import Phone
 from app.testing.script import ScriptedCall
-from tests.flows.timeline_checks import actions, assert_clean, body, prompts
+from tests.flows.timeline_checks import actions, actions_after_hang_up, assert_clean, body, prompts
 
 REMINDER_LINE = "+18005550103"
 PATIENT = "+15555550150"
@@ -185,8 +185,7 @@ async def test_the_patient_hanging_up_mid_reminder_is_recorded(phone: Phone, cap
 
     assert (await outcome(call, caplog))["outcome"] == "hung_up"
     steps = await call.timeline()
-    hang_up = next(step for step in steps if step.kind == "party" and step.name == "hang up")
-    assert [step.label() for step in steps if step.kind == "action" and step.position > hang_up.position] == []
+    assert actions_after_hang_up(steps) == []
     assert_clean(steps, caplog)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from app.testing.harness import Phone
 from app.testing.script import ScriptedCall
-from tests.flows.timeline_checks import actions, assert_clean, body, ended, prompts
+from tests.flows.timeline_checks import actions, assert_clean, assert_hung_up_cleanly, body, ended, prompts
 
 SUPPORT = "+18005550100"
 CALLER = "+15551230001"
@@ -248,12 +248,7 @@ async def test_caller_hanging_up_on_hold_ends_the_call_cleanly(phone: Phone, cap
     await call.hang_up()
     await call.expect_event("CallDisconnected")
 
-    steps = await call.timeline()
-    hang_up = next(step for step in steps if step.kind == "party" and step.name == "hang up")
-    assert [step.label() for step in steps if step.kind == "action" and step.position > hang_up.position] == []
-    assert (await phone.emulator.get_call(call.server_call_id)).state == "ended"
-    assert ended(steps)
-    assert_clean(steps, caplog)
+    await assert_hung_up_cleanly(phone, call, caplog)
 
 
 # --- silence and invalid keys --------------------------------------------------------------------------------------
@@ -334,12 +329,7 @@ async def test_caller_hanging_up_in_a_sub_menu_ends_the_call_cleanly(
     await call.hang_up()
     await call.expect_event("CallDisconnected")
 
-    steps = await call.timeline()
-    hang_up = next(step for step in steps if step.kind == "party" and step.name == "hang up")
-    assert [step.label() for step in steps if step.kind == "action" and step.position > hang_up.position] == []
-    assert (await phone.emulator.get_call(call.server_call_id)).state == "ended"
-    assert ended(steps)
-    assert_clean(steps, caplog)
+    await assert_hung_up_cleanly(phone, call, caplog)
 
 
 # --- after hours ---------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from app.diagrams.model import Step
 from app.testing.harness import Phone
+from app.testing.script import ScriptedCall
 
 
 def acs_user(phone: Phone, name: str) -> str:
@@ -47,3 +48,18 @@ def assert_clean(steps: Sequence[Step], caplog: pytest.LogCaptureFixture) -> Non
         or (isinstance(record.msg, dict) and record.msg.get("event") == "call_failed_safely")
     ]
     assert problems == []
+
+
+def actions_after_hang_up(steps: Sequence[Step]) -> list[str]:
+    """What the app did after the caller hung up (a clean flow does nothing)."""
+    hang_up = next(step for step in steps if step.kind == "party" and step.name == "hang up")
+    return [step.label() for step in steps if step.kind == "action" and step.position > hang_up.position]
+
+
+async def assert_hung_up_cleanly(phone: Phone, call: ScriptedCall, caplog: pytest.LogCaptureFixture) -> None:
+    """The caller hung up: the app did nothing afterwards, the call ended, and nothing failed."""
+    steps = await call.timeline()
+    assert actions_after_hang_up(steps) == []
+    assert (await phone.emulator.get_call(call.server_call_id)).state == "ended"
+    assert ended(steps)
+    assert_clean(steps, caplog)
