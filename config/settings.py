@@ -45,6 +45,7 @@ class Environment(StrEnum):
 
 class StateBackend(StrEnum):
     MEMORY = "memory"
+    REDIS = "redis"
 
 
 class SampleFlowSettings(BaseSettings):
@@ -126,6 +127,15 @@ class Settings(BaseSettings):
     state_backend: StateBackend = StateBackend.MEMORY
     state_ttl_seconds: int = Field(default=7200, gt=0)
     dedup_ttl_seconds: int = Field(default=900, gt=0)
+    # --- Redis (CALLWRIGHT_STATE_BACKEND=redis): shared by every instance ----------------------------------------
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_password: SecretStr | None = None
+    redis_key_prefix: str = Field(default="callwright:", pattern=r"^[A-Za-z0-9_.:{}-]{1,64}$")
+    redis_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    event_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    call_lock_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    call_lock_wait_seconds: float = Field(default=10.0, gt=0, le=60)
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     log_format: Literal["json", "console"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -148,6 +158,13 @@ class Settings(BaseSettings):
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr) -> SecretStr:
+        if not re.match(r"^(rediss?|unix)://", value.get_secret_value()):
+            raise ValueError("must start with redis://, rediss:// (TLS, as Azure Cache for Redis needs) or unix://")
         return value
 
     @field_validator("acs_endpoint", "callback_base_url", "jwks_url")

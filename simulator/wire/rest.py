@@ -21,7 +21,7 @@ from starlette.responses import Response
 from simulator.wire.body import Body, parse_json
 from simulator.wire.errors import AcsError
 from simulator.wire.hmac import candidate_hosts, candidate_targets, verify_request
-from simulator.wire.repeatability import RepeatabilityCache, StoredResponse
+from simulator.wire.repeatability import RepeatabilityCache, StoredResponse, fingerprint
 from simulator.wire.versions import check_api_version
 from simulator.world.calls import Connection
 from simulator.world.identity import Identifier
@@ -148,32 +148,33 @@ class RestApi:
         query: dict[str, list[str]],
         body: bytes,
     ) -> Response:
-        fault = self.faults.rest_fault(op.name)
-        if fault is not None:
-            if fault.latency > 0:
-                await self.world.clock.sleep(fault.latency)
-            if fault.status is not None:
-                return self._faulted(op, params, fault.status, fault.retry_after)
-        request_id = request.headers.get("repeatability-request-id")
         ctx = RestContext(self.world, params, Body({}), query, path)
 
         async def execute() -> StoredResponse:
+            # Inside the repeatability tracking: a held-back request is "in flight", so a repeat of it gets 409.
+            fault = self.faults.rest_fault(op.name)
+            if fault is not None:
+                if fault.latency > 0:
+                    await self.world.clock.sleep(fault.latency)
+                if fault.status is not None:
+                    return self._faulted(op, params, fault.status, fault.retry_after)
             return await self._execute(op, ctx, body)
 
-        if request_id:
-            stored, replayed = await self.repeatability.run(request_id, execute)
-            headers = dict(stored.headers) | {"repeatability-result": "accepted"}
-            if replayed:
+        if RepeatabilityCache.applies(request.headers):
+            outcome = await self.repeatability.run(request.headers, fingerprint(request.method, path, body), execute)
+            stored = outcome.response
+            if outcome.replayed:
+                verdict = "refused" if outcome.rejected else f"not re-executed, answered {stored.status}"
                 self.world.timeline.record(
                     "note",
                     "app",
-                    f"{op.name} (repeated request id, replayed)",
-                    call_connection_id=ctx.call_connection_id,
+                    f"{op.name} (repeated request id, {verdict})",
+                    call_connection_id=ctx.call_connection_id or params.get("id"),
+                    status=stored.status,
                 )
         else:
             stored = await execute()
-            headers = dict(stored.headers)
-        return Response(stored.body or None, status_code=stored.status, headers=headers)
+        return Response(stored.body or None, status_code=stored.status, headers=dict(stored.headers))
 
     async def _execute(self, op: Operation, ctx: RestContext, raw: bytes) -> StoredResponse:
         parsed: dict[str, Any] = {}
@@ -211,14 +212,16 @@ class RestApi:
             headers.append(("x-microsoft-skype-chain-id", ctx.correlation_id))
         return StoredResponse(status, content, tuple(headers))
 
-    def _faulted(self, op: Operation, params: dict[str, str], status: int, retry_after: float | None) -> Response:
+    def _faulted(self, op: Operation, params: dict[str, str], status: int, retry_after: float | None) -> StoredResponse:
         code = "9999" if status >= 500 else str(status)
         payload = {"error": {"code": code, "message": f"Injected fault for {op.name}."}}
-        headers = {"retry-after": str(max(0, round(retry_after)))} if retry_after is not None else {}
+        headers = [("content-type", _JSON)]
+        if retry_after is not None:
+            headers.append(("retry-after", str(max(0, round(retry_after)))))
         self.world.timeline.record(
             "request", "app", op.name, call_connection_id=params.get("id"), status=status, fault=True
         )
-        return _response(status, payload, headers)
+        return StoredResponse(status, json.dumps(payload).encode(), tuple(headers))
 
 
 def _response(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

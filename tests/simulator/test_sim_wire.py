@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -138,21 +138,86 @@ async def test_unknown_or_missing_api_version_is_400(env: Env) -> None:
     assert missing.status_code == 400 and "error" in missing.json()
 
 
-async def test_repeatability_replays_without_executing_twice(env: Env) -> None:
-    request_id = str(uuid.uuid4())
-    headers = {"Repeatability-Request-ID": request_id, "Repeatability-First-Sent": "Mon, 01 Jan 2024 00:00:00 GMT"}
+def _repeatable(request_id: str | None = None, first_sent: datetime | None = None) -> dict[str, str]:
+    sent = first_sent or datetime.now(UTC)
+    return {
+        "Repeatability-Request-ID": request_id or str(uuid.uuid4()),
+        "Repeatability-First-Sent": sent.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+    }
+
+
+async def test_repeated_request_id_replays_the_first_response_without_executing_again(env: Env) -> None:
+    headers = _repeatable()
     target = f"/calling/callConnections?{API}"
-    first, second = await asyncio.gather(
-        _send(env, "POST", target, _create_body(env), headers=headers),
-        _send(env, "POST", target, _create_body(env), headers=headers),
-    )
+    first = await _send(env, "POST", target, _create_body(env), headers=headers)
+    second = await _send(env, "POST", target, _create_body(env), headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
-    assert first.headers["repeatability-result"] == "accepted"
+    assert first.headers["repeatability-result"] == second.headers["repeatability-result"] == "accepted"
     assert len(env.world.calls) == 1
-    third = await _send(env, "POST", target, _create_body(env), headers={"Repeatability-Request-ID": str(uuid.uuid4())})
+    third = await _send(env, "POST", target, _create_body(env), headers=_repeatable())
     assert third.json()["callConnectionId"] != first.json()["callConnectionId"]
     assert len(env.world.calls) == 2
+
+
+async def test_a_repeat_while_the_first_request_is_in_flight_gets_409_and_runs_once(env: Env) -> None:
+    await env.control.set_rest_fault("createCall", latency=10, times=1)  # held back 200 ms, tracked meanwhile
+    headers = _repeatable()
+    target = f"/calling/callConnections?{API}"
+    first_task = asyncio.create_task(_send(env, "POST", target, _create_body(env), headers=headers))
+    await asyncio.sleep(0.05)
+    during = await _send(env, "POST", target, _create_body(env), headers=headers)
+    first = await first_task
+    after = await _send(env, "POST", target, _create_body(env), headers=headers)
+    assert during.status_code == 409 and during.headers["repeatability-result"] == "accepted"
+    assert first.status_code == after.status_code == 201
+    assert after.json() == first.json()
+    assert len(env.world.calls) == 1
+
+
+async def test_a_repeat_after_a_5xx_executes_again(env: Env) -> None:
+    await env.control.set_rest_fault("createCall", status=503, times=1)
+    headers = _repeatable()
+    target = f"/calling/callConnections?{API}"
+    failed = await _send(env, "POST", target, _create_body(env), headers=headers)
+    retried = await _send(env, "POST", target, _create_body(env), headers=headers)
+    assert failed.status_code == 503 and retried.status_code == 201
+    assert len(env.world.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Repeatability-Request-ID": "not-a-guid", "Repeatability-First-Sent": "Tue, 01 Dec 2026 09:30:00 GMT"}, 400),
+        ({"Repeatability-Request-ID": str(uuid.uuid4()), "Repeatability-First-Sent": "2026-12-01T09:30:00Z"}, 400),
+        ({"Repeatability-Request-ID": str(uuid.uuid4())}, 400),
+        ({"Repeatability-First-Sent": "Tue, 01 Dec 2026 09:30:00 GMT"}, 400),
+        (_repeatable(first_sent=datetime.now(UTC) - timedelta(minutes=6)), 412),
+    ],
+    ids=["id-not-a-guid", "first-sent-not-imf-fixdate", "no-first-sent", "no-id", "first-sent-too-old"],
+)
+async def test_malformed_or_stale_repeatability_headers_are_rejected(
+    env: Env, headers: dict[str, str], status: int
+) -> None:
+    response = await _send(env, "POST", f"/calling/callConnections?{API}", _create_body(env), headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["repeatability-result"] == "rejected"
+    assert response.json()["error"]["message"]
+    assert len(env.world.calls) == 0
+
+
+async def test_a_repeated_id_with_a_different_request_is_rejected(env: Env) -> None:
+    headers = _repeatable()
+    target = f"/calling/callConnections?{API}"
+    first = await _send(env, "POST", target, _create_body(env), headers=headers)
+    other = _create_body(env) | {"operationContext": "another request"}
+    different = await _send(env, "POST", target, other, headers=headers)
+    later = _repeatable(headers["Repeatability-Request-ID"], datetime.now(UTC) + timedelta(seconds=5))
+    moved_first_sent = await _send(env, "POST", target, _create_body(env), headers=later)
+    assert first.status_code == 201
+    assert different.status_code == moved_first_sent.status_code == 400
+    assert different.headers["repeatability-result"] == "rejected"
+    assert len(env.world.calls) == 1
 
 
 @pytest.mark.parametrize(
