@@ -1,21 +1,27 @@
-"""The dispatcher: de-duplicate, serialize per call, pick the flow, route, run the handler, keep state.
+"""The dispatcher: claim the event, lock the call and load its session, route, run the handler, commit.
 
-It is the one path every event takes, over HTTP or through ``await app.dispatch(event)`` in a unit test.
+It is the one path every event takes, over HTTP or through ``await app.dispatch(event)`` in a unit test, and the
+one owner of a call's :class:`~app.session.CallSession`. Three store operations per event (see
+:mod:`app.state.base`): claim; lock + load; commit (save the session and any shared state, mark the event done,
+release the locks).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
 from app.actions.call import CallActions
+from app.errors import EventInProgress, SinkUnavailable
 from app.events import CallDisconnected, CallEvent, IncomingCall
 from app.routing import Match, Router, suggest_handler
-from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY, VOICE_KEY, StateStore, seed_key
-from app.web.sink import SinkUnavailable
+from app.session import CallSession
+from app.state.base import ClaimStatus, EventClaim, Held, StateStore, Write
+from app.state.errors import NotJson, StateError
 from config.settings import Settings
 
 # Informational events most flows ignore: an unhandled one is logged at debug, not info.
@@ -29,6 +35,9 @@ _QUIET_TYPES = frozenset(
     }
 )
 
+ActionsFactory = Callable[[CallSession], CallActions]
+"""Builds the ``call`` a handler receives, over the session the dispatcher loaded."""
+
 
 class Outcome(StrEnum):
     HANDLED = "handled"
@@ -37,26 +46,29 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
 
 
-class ActionsFactory(Protocol):
-    """Builds the ``call`` a handler receives; tests pass a factory of fakes."""
+def call_lock_name(event: CallEvent) -> str:
+    """Events of one call (one server call id) run one at a time, whichever app connection they belong to."""
+    return "call:" + (event.server_call_id or event.call_connection_id or event.id)
 
-    def __call__(
-        self,
-        *,
-        call_connection_id: str | None,
-        server_call_id: str | None,
-        incoming_call_context: str | None,
-        party: str | None,
-        flow: str | None,
-    ) -> CallActions: ...
+
+def session_key(call_connection_id: str) -> str:
+    """A session belongs to one call connection: two app connections to one call keep their own."""
+    return "session:" + call_connection_id
+
+
+def shared_key(key: str) -> str:
+    """The lock and the document of the shared state a flow names ``key``."""
+    return "shared:" + key
 
 
 class Dispatcher:
     """Routes each event to the first matching handler of its call's flow.
 
-    Order: the flow the call is bound to (from the ``flow`` parameter of its callback URL, else from state), then
-    the common routers. An unbound event (an IncomingCall) tries every flow in the order given, then the common
-    routers. The flow whose handler answers or places a call owns that call from then on.
+    Binding: a call's flow is the session's ``flow``, its one source of truth. The ``flow`` argument (the
+    ``?flow=`` of the callback URL, which the framework writes into every callback URL it gives ACS) is read only
+    while the session has no flow yet: the first event of a call the app placed or joined, or a call whose session
+    expired. A ``?flow=`` that disagrees with the session is ignored (logged). An unbound event (an IncomingCall)
+    tries every flow in the order given, then the common routers; the flow whose handler matched owns the call.
 
     Example::
 
@@ -87,54 +99,110 @@ class Dispatcher:
         self._log = structlog.get_logger("callwright.dispatch")
 
     async def dispatch(self, event: CallEvent, *, flow: str | None = None, seed: str | None = None) -> Outcome:
-        """Handle one event exactly once. Raises ``SinkUnavailable`` when shared state cannot be reached.
+        """Handle one event exactly once.
 
-        Events of one call (one server call id) run one at a time. State belongs to a call connection, so two app
-        connections to the same call keep their own; an IncomingCall's state moves to the connection its answer
-        creates, and a call placed with a ``seed`` starts with the state stored under it.
+        Raises :class:`~app.errors.SinkUnavailable` (retryable: the endpoint answers 503) when the store cannot be
+        reached or refused a stale write, and :class:`~app.errors.EventInProgress` when another delivery of the
+        event is being processed. A failing handler is contained (its router's error handler runs).
         """
         try:
-            claimed = await self.store.claim_event(event.id, self.settings.dedup_ttl_seconds)
+            claim = await self.store.claim_event(event.id, self.settings.event_lease_seconds)
         except Exception as error:
             raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
-        if not claimed:
+        if claim.status is ClaimStatus.DONE:
             self._log.info("event_duplicate", event_id=event.id, event_type=event.type)
             return Outcome.DUPLICATE
-        lock_key = event.server_call_id or event.call_connection_id or event.id
-        state_key = event.call_connection_id or lock_key
+        if claim.status is ClaimStatus.PROCESSING:
+            self._log.info("event_in_progress", event_id=event.id, event_type=event.type)
+            retry_after = max(1, math.ceil(claim.retry_after))
+            raise EventInProgress("another delivery of this event is being processed", retry_after=retry_after)
         try:
-            async with self.store.call_lock(lock_key):
-                state = await self.store.load(state_key)
-                if not state and seed:
-                    state = await self.store.load(seed_key(seed))
-                    await self.store.delete(seed_key(seed))
-                outcome, call = await self._route(event, state, flow or state.get(FLOW_KEY))
-                if isinstance(event, CallDisconnected):
-                    await self.store.delete(state_key)
-                elif not isinstance(event, IncomingCall):
-                    await self.store.save(state_key, state, self.settings.state_ttl_seconds)
-                elif call.answered and call.call_connection_id:
-                    await self.store.save(call.call_connection_id, state, self.settings.state_ttl_seconds)
-        except SinkUnavailable:
+            return await self._run(event, claim, flow, seed)
+        except BaseException as error:
+            # Handler errors are contained in _invoke: only infrastructure (or cancellation) reaches here. Free the
+            # claim so a redelivery runs the event again.
+            await _quietly(self.store.abandon_event(claim))
+            if isinstance(error, Exception) and not isinstance(error, SinkUnavailable):
+                raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
             raise
-        except Exception as error:
-            # Only infrastructure reaches here (handler errors are contained in _route): let a redelivery retry.
-            await _quietly(self.store.release_event(event.id))
-            raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
-        return outcome
 
-    async def _route(
-        self, event: CallEvent, state: dict[str, Any], bound_flow: str | None
-    ) -> tuple[Outcome, CallActions]:
+    async def _run(self, event: CallEvent, claim: EventClaim, url_flow: str | None, seed: str | None) -> Outcome:
+        key = session_key(event.call_connection_id) if event.call_connection_id else None
+        held = await self._lock(call_lock_name(event), load=key, seed=seed)
+        shared: dict[str, Held] = {}
+        try:
+            session = self._session(event, held, url_flow)
+
+            async def load_shared(name: str) -> dict[str, Any]:
+                taken = shared[name] = await self._lock(shared_key(name), load=shared_key(name))
+                return dict(taken.document.value or {})
+
+            session._shared_loader = load_shared
+            outcome = await self._route(event, session)
+            leases = [held.lease, *(taken.lease for taken in shared.values())]
+            try:
+                writes = self._writes(event, held, session, shared)
+                await self.store.commit(
+                    writes, release=leases, finish=claim, dedup_ttl_seconds=self.settings.dedup_ttl_seconds
+                )
+            except NotJson as error:
+                self._log.error("state_not_json", detail=str(error))
+                writes = self._writes(event, held, _without_changes(session, held), {})
+                await self.store.commit(
+                    writes, release=leases, finish=claim, dedup_ttl_seconds=self.settings.dedup_ttl_seconds
+                )
+                return Outcome.FAILED
+            return outcome
+        except BaseException:
+            for lease in [held.lease, *(taken.lease for taken in shared.values())]:
+                await _quietly(self.store.release(lease))
+            raise
+
+    async def _lock(self, name: str, *, load: str | None, seed: str | None = None) -> Held:
+        return await self.store.lock(
+            name,
+            lease_seconds=self.settings.call_lock_lease_seconds,
+            wait_seconds=self.settings.call_lock_wait_seconds,
+            load=load,
+            seed=seed,
+        )
+
+    def _session(self, event: CallEvent, held: Held, url_flow: str | None) -> CallSession:
         incoming = event if isinstance(event, IncomingCall) else None
-        call = self.actions(
+        stored = held.document.value if held.document.value is not None else held.seed
+        session = CallSession.from_document(
+            stored,
             call_connection_id=event.call_connection_id,
             server_call_id=event.server_call_id,
+            party=incoming.caller.raw_id if incoming else None,
             incoming_call_context=incoming.incoming_call_context if incoming else None,
-            party=incoming.caller.raw_id if incoming else state.get(PARTY_KEY),
-            flow=bound_flow,
         )
-        call.locale, call.voice = state.get(LOCALE_KEY), state.get(VOICE_KEY)
+        if url_flow is not None and session.flow is None:
+            session.flow = url_flow
+        elif url_flow is not None and url_flow != session.flow:
+            self._log.warning("flow_parameter_ignored", flow=url_flow, bound_flow=session.flow)
+        return session
+
+    def _writes(self, event: CallEvent, held: Held, session: CallSession, shared: Mapping[str, Held]) -> list[Write]:
+        ttl = self.settings.state_ttl_seconds
+        writes: list[Write] = []
+        document = held.document
+        if isinstance(event, CallDisconnected):
+            if document.key:
+                writes.append(Write(document.key, document.version, None, ttl, held.lease))
+        elif isinstance(event, IncomingCall):
+            if session.answered and session.call_connection_id:  # the answer created the call connection
+                writes.append(Write(session_key(session.call_connection_id), 0, session.to_document(), ttl, held.lease))
+        elif document.key:
+            writes.append(Write(document.key, document.version, session.to_document(), ttl, held.lease))
+        for name, taken in shared.items():
+            value = session.shared_taken.get(name)
+            writes.append(Write(taken.document.key, taken.document.version, value or None, ttl, taken.lease))
+        return writes
+
+    async def _route(self, event: CallEvent, session: CallSession) -> Outcome:
+        call = self.actions(session)
+        bound_flow = session.flow
         with structlog.contextvars.bound_contextvars(
             call_connection_id=event.call_connection_id,
             server_call_id=event.server_call_id,
@@ -146,9 +214,10 @@ class Dispatcher:
             args: dict[str, Any] = {
                 "event": event,
                 "call": call,
+                "session": session,
                 "settings": self.settings,
                 "log": structlog.get_logger("callwright.flow"),
-                "state": state,
+                "state": session.state,
                 "raw": event.raw,
                 "extras": self.extras,
             }
@@ -156,22 +225,15 @@ class Dispatcher:
                 found = await self._find(event, args, bound_flow)
             except Exception as error:  # a flow's when= predicate raised: flow code, not infrastructure
                 self._log.error("predicate_failed", error=repr(error), exc_info=True)
-                return Outcome.FAILED, call
+                return Outcome.FAILED
             if found is None:
                 level = "debug" if event.type in _QUIET_TYPES else "info"
                 getattr(self._log, level)("event_unhandled", suggestion=suggest_handler(event))
-                return Outcome.UNHANDLED, call
+                return Outcome.UNHANDLED
             owner, match = found
-            if call.flow is None and owner is not None:
-                call.flow = owner
-            outcome = await self._invoke(match, {**args, "ctx": match.ctx, "router": match.router})
-            if call.call_connection_id and call.flow and (call.answered or incoming is None):
-                state[FLOW_KEY] = call.flow
-            if incoming is not None and call.answered:
-                state[PARTY_KEY] = incoming.caller.raw_id
-            if call.locale:
-                state[LOCALE_KEY], state[VOICE_KEY] = call.locale, call.voice
-            return outcome, call
+            if session.flow is None and owner is not None:
+                session.flow = owner
+            return await self._invoke(match, {**args, "ctx": match.ctx, "router": match.router})
 
     async def _find(
         self, event: CallEvent, args: Mapping[str, Any], bound_flow: str | None
@@ -194,6 +256,8 @@ class Dispatcher:
         handler_name = getattr(match.handler, "name", repr(match.handler))
         try:
             await match.handler.invoke(args)
+        except StateError:
+            raise  # the store failed under the handler (shared state): infrastructure, retried as a whole
         except Exception as error:
             self._log.warning("handler_failed", handler=handler_name, error=repr(error), exc_info=True)
             try:
@@ -208,8 +272,15 @@ class Dispatcher:
         return Outcome.HANDLED
 
 
+def _without_changes(session: CallSession, held: Held) -> CallSession:
+    """The session with the flow's state as it was before the handler (the binding and language are kept)."""
+    before = CallSession.from_document(held.document.value if held.document.value is not None else held.seed)
+    session.state = before.state
+    return session
+
+
 async def _quietly(operation: Any) -> None:
     try:
         await operation
     except Exception:
-        structlog.get_logger("callwright.dispatch").warning("release_failed")
+        structlog.get_logger("callwright.dispatch").warning("store_cleanup_failed")

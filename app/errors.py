@@ -26,6 +26,20 @@ class CallwrightError(Exception):
     """Base class of every error Callwright raises on purpose."""
 
 
+class SinkUnavailable(CallwrightError):
+    """Our fault and temporary (the state store is down, the event is being processed elsewhere, ...): the sender
+    should deliver the event again after ``retry_after`` seconds. The ``/Events`` endpoint answers 503 with a
+    ``Retry-After`` header, so a later delivery can still be processed exactly once."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class EventInProgress(SinkUnavailable):
+    """Another delivery of this event holds a live lease on it: retry once that lease has run out."""
+
+
 class HandlerRegistrationError(CallwrightError, TypeError):
     """A handler, predicate or router was registered wrongly; raised at decoration (import) time."""
 

@@ -1,7 +1,9 @@
-"""``CallActions``: every call-control action of the seed guide, bound to one call.
+"""``CallActions``: every call-control action of the seed guide, bound to one call's session.
 
-Handlers receive one as ``call``. It packs operation contexts, builds callback URLs that keep the call bound to
-its flow, logs each request, and turns SDK failures into :class:`CallActionError`.
+Handlers receive one as ``call``. It is a stateless façade over the process's SDK client and the call's
+:class:`~app.session.CallSession`: it packs operation contexts, builds callback URLs that keep the call bound to
+its flow, logs each request, and turns SDK failures into :class:`CallActionError`. The actions that change the
+call (``answer``, ``set_language``) change the session, which the dispatcher persists after the handler.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from app.actions.media import MediaActions
 from app.actions.outbound import OutboundCalls
 from app.actions.packing import ContextLike, callback_url_for, pack
 from app.actions.targets import SupportsSdkIdentifier, as_identifier, as_phone_number, raw_id
+from app.session import CallSession
 from config.settings import Settings
 
 T = TypeVar("T")
@@ -49,28 +52,8 @@ class CallActions(MediaActions):
             await call.transfer(settings.flows.agent_number, context="transfer")
     """
 
-    def __init__(
-        self,
-        client: CallAutomationClient,
-        settings: Settings,
-        *,
-        call_connection_id: str | None = None,
-        server_call_id: str | None = None,
-        incoming_call_context: str | None = None,
-        party: str | None = None,
-        flow: str | None = None,
-    ) -> None:
-        self._client = client
-        self.settings = settings
-        self.call_connection_id = call_connection_id
-        self.server_call_id = server_call_id
-        self._incoming_call_context = incoming_call_context
-        self.party = party
-        """Raw id of the remote party (the caller, or the callee of an outbound call): the default target."""
-        self.flow = flow
-        self.voice: str | None = None
-        self.locale: str | None = None
-        self.answered = False
+    def __init__(self, client: CallAutomationClient, settings: Settings, session: CallSession) -> None:
+        super().__init__(client, settings, session)
         self._outbound = OutboundCalls(client, settings)
         self._log = structlog.get_logger("callwright.actions")
 
@@ -88,9 +71,9 @@ class CallActions(MediaActions):
             ),
             context=context,
         )
-        self.call_connection_id = props.call_connection_id
-        self.server_call_id = props.server_call_id or self.server_call_id
-        self.answered = True
+        if not props.call_connection_id:
+            raise CallActionError("answer", None, None, "ACS answered without a call connection id")
+        self.session.bind(props.call_connection_id, props.server_call_id)
         return props
 
     async def reject(self, reason: RejectReason = "none") -> None:
@@ -148,15 +131,16 @@ class CallActions(MediaActions):
         )
 
     def for_connection(self, call_connection_id: str) -> CallActions:
-        """Actions on another call connection of this app, in the same flow: e.g. the caller's leg while handling
-        an event of a room leg the app joined for them.
+        """Actions on another call connection of this app, with the same flow, party, locale and voice: e.g. the
+        caller's leg while handling an event of a room leg the app joined for them. That connection's own
+        session is not loaded (it is saved by its own events), so use it for actions only.
 
         Example::
 
             lobby = call.for_connection(ctx.lobby)
             await lobby.hang_up()
         """
-        return CallActions(self._client, self.settings, call_connection_id=call_connection_id, flow=self.flow)
+        return CallActions(self._client, self.settings, self.session.detached(call_connection_id))
 
     # ---- mid-call ------------------------------------------------------------------------------------------------
 
@@ -296,13 +280,13 @@ class CallActions(MediaActions):
         return as_identifier(chosen)
 
     def _require_incoming(self, action: str) -> str:
-        if self._incoming_call_context is None:
+        if self.session.incoming_call_context is None:
             raise CallActionError(
                 action, None, None, f"{action} needs a ringing call: use it in an IncomingCall handler"
             )
         if self.answered:
             raise CallActionError(action, None, None, "this call was already answered")
-        return self._incoming_call_context
+        return self.session.incoming_call_context
 
     async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
         if "context" in fields:

@@ -30,14 +30,9 @@ class MediaActions(RecordingActions):
         await call.recognize_dtmf("For sales press 1, for support press 2.", max_tones=1, context=Menu())
     """
 
-    voice: str | None = None
-    locale: str | None = None
-    party: str | None = None
-
     def set_language(self, locale: str, voice: str | None = None) -> None:
-        """Make ``locale``/``voice`` the default for the rest of the call (kept in the call's state)."""
-        self.locale = locale
-        self.voice = voice
+        """Make ``locale``/``voice`` the default for the rest of the call (kept in the call's session)."""
+        self.session.set_language(locale, voice)
 
     async def play(
         self,

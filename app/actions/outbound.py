@@ -12,6 +12,7 @@ from azure.communication.callautomation.aio import CallAutomationClient
 from app.actions.errors import CallActionError
 from app.actions.packing import ContextLike, callback_url_for, pack
 from app.actions.targets import SupportsSdkIdentifier, as_identifier, as_phone_number, raw_id
+from app.session import CallSession
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class OutboundCalls:
     ) -> CallActions:
         """One target → a 1:1 call; several → a group call. A phone-number target needs ``caller_id``.
 
-        ``seed`` names initial state already saved under ``seed_key(seed)``: the call's first event picks it up.
+        ``seed`` names initial state already stored with ``store.put_seed``: the call's first event takes it.
         """
         many = [targets] if isinstance(targets, str) or not isinstance(targets, Sequence) else list(targets)
         identifiers = [as_identifier(target) for target in many]
@@ -113,14 +114,10 @@ class OutboundCalls:
     def _bound(self, props: CallConnectionProperties, flow: str | None, *, party: str | None) -> CallActions:
         from app.actions.call import CallActions  # the two modules refer to each other
 
-        return CallActions(
-            self._client,
-            self._settings,
-            call_connection_id=props.call_connection_id,
-            server_call_id=props.server_call_id,
-            party=party,
-            flow=flow,
+        session = CallSession(
+            flow=flow, party=party, call_connection_id=props.call_connection_id, server_call_id=props.server_call_id
         )
+        return CallActions(self._client, self._settings, session)
 
     def _failed(self, action: str, error: Exception) -> CallActionError:
         failure = CallActionError.from_sdk(action, error)

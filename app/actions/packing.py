@@ -29,6 +29,6 @@ def pack(context: ContextLike) -> str | None:
 def callback_url_for(settings: Settings, flow: str | None, seed: str | None = None) -> str:
     """``{base}/Events?flow=<flow>[&seed=<token>]``: ACS posts every later event of the call there, so the binding
     survives restarts and scale-out without a lookup and cannot race the first callback. ``seed`` names initial
-    state stored before the call was placed (see ``app.state.base.seed_key``)."""
+    state stored before the call was placed (``StateStore.put_seed``, taken by the call's first event)."""
     params = {key: value for key, value in ((FLOW_PARAM, flow), (SEED_PARAM, seed)) if value}
     return f"{settings.callback_url}?{urlencode(params)}" if params else settings.callback_url

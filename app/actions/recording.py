@@ -6,15 +6,14 @@ from collections.abc import Awaitable
 from typing import Any, Literal, TypeVar
 
 from azure.communication.callautomation import RecordingProperties
-from azure.communication.callautomation.aio import CallAutomationClient
 
+from app.actions.bound import SessionBound
 from app.actions.packing import callback_url_for
-from config.settings import Settings
 
 T = TypeVar("T")
 
 
-class RecordingActions:
+class RecordingActions(SessionBound):
     """Example::
 
     recording = await call.start_recording()
@@ -22,11 +21,6 @@ class RecordingActions:
     ...
     await call.stop_recording(state["recording_id"])
     """
-
-    _client: CallAutomationClient
-    settings: Settings
-    call_connection_id: str | None
-    flow: str | None
 
     async def start_recording(
         self,

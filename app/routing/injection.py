@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 from app import errors
 from app.context import OperationContext
 from app.events.base import CallEvent
+from app.session import CallSession
 from app.state.base import CallState
 from config.settings import Settings
 
@@ -31,8 +32,10 @@ class HandlerArgs(TypedDict, total=False):
       otherwise whatever registered context the event's operationContext unpacks to, or ``None``.
     - ``settings``: the app's ``config.settings.Settings``.
     - ``log``: a structlog ``BoundLogger`` already bound to the call's ids (call connection, correlation, event).
-    - ``state``: the per-call state mapping (``app.state.base.CallState``); JSON-able values only; it is saved
-      after the handler returns. Keys starting with ``_callwright`` belong to the framework.
+    - ``session``: the call connection's ``app.session.CallSession``: its binding (flow, party, ids, answered),
+      language, ``state``, and shared state by key (``await session.shared("room:42")``).
+    - ``state``: the flow's own per-call-connection dict (``session.state``); JSON-able values only; it is saved
+      with the session after the handler returns. Every key is the flow's.
     - ``raw``: the event's original ``data`` object, as received.
     - ``extras``: a read-only mapping of objects the application provided when it was created (a CRM client, ...).
     - ``router``: the ``Router`` whose handler matched.
@@ -52,6 +55,7 @@ class HandlerArgs(TypedDict, total=False):
     ctx: OperationContext | None
     settings: Settings
     log: Any
+    session: CallSession
     state: CallState
     raw: dict[str, Any]
     extras: Mapping[str, Any]

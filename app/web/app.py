@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -12,7 +13,6 @@ from typing import Any
 
 import httpx
 import structlog
-from azure.communication.callautomation.aio import CallAutomationClient
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -24,6 +24,7 @@ from app.dispatch import ActionsFactory, Dispatcher, Outcome
 from app.events import CallEvent
 from app.logging import configure_logging
 from app.routing import Router
+from app.session import CallSession
 from app.state.base import StateStore
 from app.state.memory import MemoryStateStore
 from app.web.events_endpoint import EventsEndpoint, auth_warnings
@@ -77,25 +78,12 @@ def create_app(
     flow_routers = list(flows) if flows is not None else _load_routers(settings.flow_modules)
     common_routers = list(common) if common is not None else _load_routers(settings.common_modules)
     state_store: StateStore = store or MemoryStateStore()
-    holder: dict[str, Any] = {}
+    # One SDK client per process. Building it opens nothing; the lifespan opens and closes its connections.
+    client = build_client(settings)
+    running = asyncio.Event()
 
-    def sdk_actions(
-        *,
-        call_connection_id: str | None,
-        server_call_id: str | None,
-        incoming_call_context: str | None,
-        party: str | None,
-        flow: str | None,
-    ) -> CallActions:
-        return CallActions(
-            holder["client"],
-            settings,
-            call_connection_id=call_connection_id,
-            server_call_id=server_call_id,
-            incoming_call_context=incoming_call_context,
-            party=party,
-            flow=flow,
-        )
+    def sdk_actions(session: CallSession) -> CallActions:
+        return CallActions(client, settings, session)
 
     dispatcher = Dispatcher(
         settings,
@@ -127,9 +115,10 @@ def create_app(
             stack.push_async_callback(http.aclose)
             if validator is not None:
                 await validator.prefetch()  # a failure is logged; /readyz reports it until keys arrive
-            client: CallAutomationClient = await stack.enter_async_context(build_client(settings))
-            holder["client"] = client
+            await stack.enter_async_context(client)
             stack.push_async_callback(state_store.aclose)
+            running.set()
+            stack.callback(running.clear)
             log.info(
                 "service_started",
                 flows=[router.name for router in flow_routers],
@@ -162,7 +151,9 @@ def create_app(
         routes=[
             Route("/Events", endpoint, methods=["POST", "OPTIONS"]),
             Route(
-                "/api/calls", TriggerEndpoint(settings, holder, set(dispatcher.flows), state_store), methods=["POST"]
+                "/api/calls",
+                TriggerEndpoint(settings, client, set(dispatcher.flows), state_store, started=running.is_set),
+                methods=["POST"],
             ),
             *health_routes({"state": state_store.ping, "jwks": jwks_ready}),
         ],

@@ -45,7 +45,6 @@ ALLOWED_METHODS = "POST, OPTIONS"
 _FLOW = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 _SEED = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _ORIGIN = re.compile(r"[A-Za-z0-9.:*\[\]-]{1,255}")
-_SINK_RETRY_AFTER = "5"
 
 
 def auth_warnings(settings: Settings) -> list[str]:
@@ -244,7 +243,7 @@ class EventsEndpoint:
                     await self.sink.dispatch(event, flow=flow, seed=seed)
                 except SinkUnavailable as error:
                     self._log.error("event_sink_unavailable", error=str(error))
-                    return _error(503, "unavailable", "try again later", {"Retry-After": _SINK_RETRY_AFTER})
+                    return _error(503, "unavailable", "try again later", {"Retry-After": str(error.retry_after)})
                 except Exception:
                     failed += 1
                     self._log.exception("event_dispatch_failed")

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from app.errors import SinkUnavailable
 from app.events import CallEvent
 
-
-class SinkUnavailable(Exception):
-    """Raised by a sink when shared infrastructure (the state store) is down: the endpoint answers 503, so the
-    sender retries and a later delivery can still be processed exactly once."""
+__all__ = ["EventSink", "SinkUnavailable"]
 
 
 class EventSink(Protocol):
@@ -24,8 +22,8 @@ class EventSink(Protocol):
 
     ``flow`` and ``seed`` are the query parameters of the same names in the request URL: the framework puts them
     in the callback URL it gives ACS, so a call stays bound to its flow and finds the initial state it was
-    started with. Any exception other than :class:`SinkUnavailable` is logged by the endpoint and does not stop
-    the rest of the batch.
+    started with. :class:`~app.errors.SinkUnavailable` is answered 503 with ``Retry-After``; any other exception
+    is logged by the endpoint and does not stop the rest of the batch.
     """
 
     async def dispatch(self, event: CallEvent, *, flow: str | None, seed: str | None = None) -> object: ...

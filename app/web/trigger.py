@@ -21,10 +21,11 @@ import contextlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Set
 from typing import Any
 
 import structlog
+from azure.communication.callautomation.aio import CallAutomationClient
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from starlette.requests import Request
@@ -34,7 +35,8 @@ from starlette.types import Receive, Scope, Send
 from app.actions.errors import CallActionError
 from app.actions.outbound import OutboundCalls
 from app.actions.targets import as_identifier, raw_id
-from app.state.base import FLOW_KEY, PARTY_KEY, StateStore, seed_key
+from app.session import CallSession
+from app.state.base import StateStore
 from config.settings import Settings
 
 MAX_TRIGGER_BODY = 65_536
@@ -74,11 +76,20 @@ class TriggerRequest(_Model):
 
 
 class TriggerEndpoint:
-    """ASGI endpoint; ``holder["client"]`` is the SDK client opened in the lifespan."""
+    """ASGI endpoint over the process's SDK client; ``started`` is True once the app's lifespan has opened it."""
 
-    def __init__(self, settings: Settings, holder: Mapping[str, Any], flows: Set[str], store: StateStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: CallAutomationClient,
+        flows: Set[str],
+        store: StateStore,
+        *,
+        started: Callable[[], bool],
+    ) -> None:
         self._settings = settings
-        self._holder = holder
+        self._client = client
+        self._started = started
         self._flows = flows
         self._store = store
         self._log = structlog.get_logger("callwright.trigger")
@@ -99,17 +110,16 @@ class TriggerEndpoint:
             return _error(400, f"invalid request: {_summary(error)}")
         if trigger.flow not in self._flows:
             return _error(404, f"unknown flow {trigger.flow!r}; known: {', '.join(sorted(self._flows))}")
-        client = self._holder.get("client")
-        if client is None:
+        if not self._started():
             return _error(503, "the service is starting")
-        outbound = OutboundCalls(client, self._settings)
-        # The initial state is stored before dialing, so the call's first event cannot miss it.
+        outbound = OutboundCalls(self._client, self._settings)
+        # The initial session is stored before dialing, so the call's first event cannot miss it.
         seed = secrets.token_urlsafe(16)
-        initial = {**trigger.state, FLOW_KEY: trigger.flow}
+        initial = CallSession(flow=trigger.flow, state=dict(trigger.state))
         if isinstance(trigger.to, str):
             with contextlib.suppress(ValueError):  # an invalid target is refused by create_call below
-                initial[PARTY_KEY] = raw_id(as_identifier(trigger.to))
-        await self._store.save(seed_key(seed), initial, SEED_TTL_SECONDS)
+                initial.party = raw_id(as_identifier(trigger.to))
+        await self._store.put_seed(seed, initial.to_document(), SEED_TTL_SECONDS)
         try:
             if trigger.to is not None:
                 call = await outbound.create_call(
@@ -131,7 +141,7 @@ class TriggerEndpoint:
                     seed=seed,
                 )
         except (ValueError, CallActionError) as error:
-            await self._store.delete(seed_key(seed))
+            await self._store.drop_seed(seed)
             if isinstance(error, ValueError):
                 return _error(400, str(error))
             return JSONResponse(

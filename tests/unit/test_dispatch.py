@@ -12,11 +12,12 @@ from structlog.testing import capture_logs
 
 from app import CallActions, OperationContext, Router
 from app.actions import build_client
-from app.dispatch import Dispatcher, Outcome
+from app.dispatch import Dispatcher, Outcome, session_key
+from app.errors import EventInProgress, SinkUnavailable
 from app.events import CallEvent, parse_events
-from app.state.base import FLOW_KEY, LOCALE_KEY, PARTY_KEY, seed_key
+from app.session import CallSession
+from app.state.base import Held, JsonObject, Write
 from app.state.memory import MemoryStateStore
-from app.web.sink import SinkUnavailable
 from config.settings import Settings
 
 T = TypeVar("T")
@@ -55,8 +56,8 @@ class Recorder:
         self.client = build_client(settings)  # builds requests only; RecordingActions never sends them
         self.log: list[tuple[str, dict[str, Any]]] = []
 
-    def __call__(self, **kwargs: Any) -> CallActions:
-        actions = RecordingActions(self.client, self.settings, **kwargs)
+    def __call__(self, session: CallSession) -> CallActions:
+        actions = RecordingActions(self.client, self.settings, session)
         actions.log = self.log
         return actions
 
@@ -96,6 +97,17 @@ def incoming(event_id: str = "ev-in-1", to: str = "+18005550100", caller: str = 
         ]
     )
     return event
+
+
+async def put_session(store: MemoryStateStore, connection: str, document: JsonObject) -> None:
+    held = await store.lock("setup", lease_seconds=5, wait_seconds=5)
+    await store.commit([Write(session_key(connection), 0, document, 60, held.lease)], release=[held.lease])
+
+
+async def stored(store: MemoryStateStore, connection: str) -> JsonObject:
+    document = (await store.read(session_key(connection))).value
+    assert document is not None, f"no session stored for {connection}"
+    return document
 
 
 def callback(kind: str, event_id: str, context: str | None = None, connection: str = CALL, **data: Any) -> CallEvent:
@@ -146,8 +158,9 @@ async def test_answering_binds_the_call_to_the_flow_and_remembers_the_caller(rec
     dispatcher = recorder.dispatcher([first, second], store)
     assert await dispatcher.dispatch(incoming()) is Outcome.HANDLED
     assert recorder.log[0][0] == "answer" and recorder.log[0][1]["context"] == Step()
-    state = await store.load(CALL)
-    assert state[FLOW_KEY] == "second" and state[PARTY_KEY] == "4:+15551230001"
+    saved = await stored(store, CALL)
+    assert saved["flow"] == "second" and saved["party"] == "4:+15551230001" and saved["answered"] is True
+    assert saved["state"] == {}  # the framework's own fields are the session's, not keys in the flow's state
     # No ?flow= on this delivery: the binding in state routes it past the first flow's catch-all.
     assert await dispatcher.dispatch(callback("CallConnected", "ev-2", "test-dispatch-step:1")) is Outcome.HANDLED
     assert seen == ["second-connected-1-4:+15551230001"]
@@ -181,8 +194,11 @@ async def test_a_duplicate_delivery_never_runs_the_handler_twice(recorder: Recor
 
     dispatcher = recorder.dispatcher([router])
     event = callback("PlayCompleted", "ev-dup")
-    outcomes = await asyncio.gather(*(dispatcher.dispatch(event) for _ in range(5)))
-    assert sorted(outcomes) == sorted([Outcome.HANDLED] + [Outcome.DUPLICATE] * 4)
+    outcomes = await asyncio.gather(*(dispatcher.dispatch(event) for _ in range(5)), return_exceptions=True)
+    # While the first delivery runs, the others are told to come back (503 + Retry-After), not silently dropped.
+    assert outcomes[0] is Outcome.HANDLED
+    assert all(isinstance(outcome, EventInProgress) and outcome.retry_after >= 1 for outcome in outcomes[1:])
+    assert await dispatcher.dispatch(event) is Outcome.DUPLICATE  # once done, a redelivery is a duplicate
     assert runs == ["ev-dup"]
 
 
@@ -266,15 +282,15 @@ async def test_state_persists_between_events_and_is_deleted_when_the_call_ends(r
     dispatcher = recorder.dispatcher([router], store)
     await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
     await dispatcher.dispatch(callback("PlayCompleted", "ev-2"))
-    saved = await store.load(CALL)
-    assert saved["plays"] == 2 and saved[LOCALE_KEY] == "es-ES"
+    saved = await stored(store, CALL)
+    assert saved["state"] == {"plays": 2} and saved["locale"] == "es-ES"
     assert await dispatcher.dispatch(callback("CallDisconnected", "ev-3")) is Outcome.HANDLED
-    assert await store.load(CALL) == {}
+    assert (await store.read(session_key(CALL))).value is None
 
 
 async def test_language_chosen_earlier_becomes_the_default_voice(recorder: Recorder) -> None:
     store = MemoryStateStore()
-    await store.save(CALL, {LOCALE_KEY: "es-ES", "_callwright_voice": "es-ES-ElviraNeural"}, 60)
+    await put_session(store, CALL, {"flow": "flow", "locale": "es-ES", "voice": "es-ES-ElviraNeural", "state": {}})
     router = Router(name="flow")
 
     @router.play_completed()
@@ -289,12 +305,12 @@ async def test_language_chosen_earlier_becomes_the_default_voice(recorder: Recor
 class BrokenStore(MemoryStateStore):
     released: list[str]
 
-    async def load(self, call_key: str) -> dict[str, Any]:
+    async def lock(self, name: str, **options: Any) -> Held:
         raise ConnectionError("state store down")
 
-    async def release_event(self, event_id: str) -> None:
-        self.released.append(event_id)
-        await super().release_event(event_id)
+    async def abandon_event(self, claim: Any) -> None:
+        self.released.append(claim.event_id)
+        await super().abandon_event(claim)
 
 
 async def test_an_unreachable_store_releases_the_claim_and_reports_unavailable(recorder: Recorder) -> None:
@@ -335,7 +351,7 @@ def test_flow_names_must_be_unique(settings: Settings) -> None:
             flows=[Router(name="twin"), Router(name="twin")],
             common=[],
             store=MemoryStateStore(),
-            actions=lambda **_: None,  # type: ignore[arg-type,return-value]
+            actions=lambda session: None,  # type: ignore[arg-type,return-value]
         )
 
 
@@ -356,13 +372,13 @@ async def test_two_app_connections_to_one_call_keep_their_own_state(recorder: Re
     await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
     await dispatcher.dispatch(callback("PlayCompleted", "ev-2", connection=other))
     await dispatcher.dispatch(callback("CallDisconnected", "ev-3", connection=other))
-    assert (await store.load(CALL))["me"] == CALL  # the other connection ending left this one alone
-    assert await store.load(other) == {}
+    assert (await stored(store, CALL))["state"]["me"] == CALL  # the other connection ending left this one alone
+    assert (await store.read(session_key(other))).value is None
 
 
 async def test_a_seeded_call_starts_with_its_initial_state_once(recorder: Recorder) -> None:
     store = MemoryStateStore()
-    await store.save(seed_key("seed-token-123"), {"appointment": "Tuesday", FLOW_KEY: "flow"}, 60)
+    await store.put_seed("seed-token-123", {"flow": "flow", "state": {"appointment": "Tuesday"}}, 60)
     router = Router(name="flow")
     seen: list[Any] = []
 
@@ -373,5 +389,120 @@ async def test_a_seeded_call_starts_with_its_initial_state_once(recorder: Record
     dispatcher = recorder.dispatcher([router, Router(name="other")], store)
     await dispatcher.dispatch(callback("CallConnected", "ev-1"), flow="flow", seed="seed-token-123")
     assert seen == [("Tuesday", "flow")]
-    assert await store.load(seed_key("seed-token-123")) == {}
-    assert (await store.load(CALL))["appointment"] == "Tuesday"
+    await dispatcher.dispatch(callback("CallConnected", "ev-2", connection="c2"), flow="flow", seed="seed-token-123")
+    assert seen == [("Tuesday", "flow"), (None, "flow")]  # taken once
+    assert (await stored(store, CALL))["state"]["appointment"] == "Tuesday"
+
+
+async def test_a_stored_binding_wins_over_a_disagreeing_flow_parameter(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    await put_session(store, CALL, {"flow": "first", "state": {}})
+    first, second = Router(name="first"), Router(name="second")
+    seen: list[str] = []
+
+    @first.play_completed()
+    async def one(call: CallActions) -> None:
+        seen.append(f"first:{call.flow}")
+
+    @second.play_completed()
+    async def two() -> None:
+        seen.append("second")
+
+    dispatcher = recorder.dispatcher([first, second], store)
+    with capture_logs() as logs:
+        await dispatcher.dispatch(callback("PlayCompleted", "ev-1"), flow="second")
+    assert seen == ["first:first"]
+    assert any(line["event"] == "flow_parameter_ignored" for line in logs)
+
+
+async def test_handlers_can_ask_for_the_session(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+
+    @router.play_completed()
+    async def note(session: CallSession, state: dict[str, Any]) -> None:
+        assert session.state is state and session.call_connection_id == CALL and session.flow == "flow"
+        state["seen"] = True
+
+    dispatcher = recorder.dispatcher([router], store)
+    assert await dispatcher.dispatch(callback("PlayCompleted", "ev-1"), flow="flow") is Outcome.HANDLED
+    assert (await stored(store, CALL))["state"] == {"seen": True}
+
+
+async def test_shared_state_is_seen_by_every_call_naming_the_key_and_loses_no_update(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+
+    @router.play_completed()
+    async def join(session: CallSession, event: CallEvent) -> None:
+        room = await session.shared("room:1")
+        await asyncio.sleep(0.001)  # other calls run meanwhile, and wait for the room
+        room.setdefault("guests", []).append(event.call_connection_id)
+        assert await session.shared("room:1") is room
+
+    dispatcher = recorder.dispatcher([router], store)
+    calls = [f"call-{index}" for index in range(10)]
+    events = [callback("PlayCompleted", f"ev-{c}", connection=c, serverCallId=f"srv-{c}") for c in calls]
+    assert set(await asyncio.gather(*(dispatcher.dispatch(event) for event in events))) == {Outcome.HANDLED}
+    room = (await store.read("shared:room:1")).value
+    assert room is not None and sorted(room["guests"]) == sorted(calls)
+
+
+async def test_emptied_shared_state_is_deleted(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+
+    @router.play_completed()
+    async def fill(session: CallSession) -> None:
+        (await session.shared("queue"))["waiting"] = 1
+
+    @router.play_failed()
+    async def empty(session: CallSession) -> None:
+        (await session.shared("queue")).clear()
+
+    dispatcher = recorder.dispatcher([router], store)
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
+    assert (await store.read("shared:queue")).value == {"waiting": 1}
+    await dispatcher.dispatch(callback("PlayFailed", "ev-2"))
+    assert (await store.read("shared:queue")).value is None
+
+
+async def test_state_that_is_not_json_fails_the_event_and_keeps_the_last_good_state(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+
+    @router.play_completed()
+    async def good(state: dict[str, Any], call: CallActions) -> None:
+        state["n"] = 1
+
+    @router.play_failed()
+    async def bad(state: dict[str, Any], call: CallActions) -> None:
+        state["n"] = float("nan")
+        call.set_language("es-ES")
+
+    dispatcher = recorder.dispatcher([router], store)
+    await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
+    with capture_logs() as logs:
+        assert await dispatcher.dispatch(callback("PlayFailed", "ev-2")) is Outcome.FAILED
+    assert any(line["event"] == "state_not_json" for line in logs)
+    saved = await stored(store, CALL)
+    assert saved["state"] == {"n": 1} and saved["locale"] == "es-ES"  # the language change is kept
+    assert await dispatcher.dispatch(callback("PlayFailed", "ev-2")) is Outcome.DUPLICATE
+
+
+async def test_a_write_refused_as_stale_frees_the_event_for_a_redelivery(recorder: Recorder) -> None:
+    store = MemoryStateStore()
+    router = Router(name="flow")
+    runs: list[str] = []
+
+    @router.play_completed()
+    async def slow(state: dict[str, Any]) -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            await put_session(store, CALL, {"state": {"by": "someone else"}})  # the document moves meanwhile
+
+    dispatcher = recorder.dispatcher([router], store)
+    with pytest.raises(SinkUnavailable):
+        await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
+    assert await dispatcher.dispatch(callback("PlayCompleted", "ev-1")) is Outcome.HANDLED  # run again
+    assert runs == ["run", "run"]

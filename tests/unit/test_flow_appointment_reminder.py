@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from app.state.base import FLOW_KEY, PARTY_KEY
 from app.testing.fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 from flows import appointment_reminder
 
@@ -21,7 +20,7 @@ async def placed(**state: object) -> CallScript:
     settings = make_settings()
     app, acs = make_app(settings, appointment_reminder.router)
     call = CallScript(app, acs, call_id="out-1")
-    await app.state.store.save(call.call_id, {FLOW_KEY: FLOW, PARTY_KEY: CALLEE, **state}, settings.state_ttl_seconds)
+    await call.seed(FLOW, party=CALLEE, state=dict(state))
     return call
 
 

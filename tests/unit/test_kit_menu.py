@@ -9,6 +9,7 @@ import pytest
 from app import CallActions, CallState, OperationContext, Router
 from app.errors import HandlerRegistrationError
 from app.events import RecognizeCompleted
+from app.session import CallSession
 from app.testing.fakes import CallScript, HangUp, Play, Recognize, Transfer, make_app, make_settings
 from handlers import Menu
 
@@ -157,13 +158,7 @@ async def test_two_menus_in_one_call_do_not_steal_each_others_events() -> None:
     await script.press("1")
     assert hits == ["second:1"]
     await first.start(
-        script.acs.factory(
-            call_connection_id=script.call_id,
-            server_call_id=None,
-            incoming_call_context=None,
-            party="4:+15555550123",
-            flow="tkm7",
-        )
+        script.acs.factory(CallSession(flow="tkm7", party="4:+15555550123", call_connection_id=script.call_id))
     )
     await script.press("1")
     assert hits == ["second:1", "first:1"]

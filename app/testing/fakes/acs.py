@@ -24,6 +24,7 @@ from app.actions.errors import CallActionError
 from app.actions.packing import ContextLike, pack
 from app.actions.prompts import Choice, Prompt
 from app.actions.targets import as_identifier, raw_id
+from app.session import CallSession
 from app.testing.fakes.records import (
     AddParticipant,
     Answer,
@@ -70,23 +71,8 @@ class FakeAcs:
     """incomingCallContext → the call connection id ``answer`` returns (so a script's callbacks line up)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def factory(
-        self,
-        *,
-        call_connection_id: str | None,
-        server_call_id: str | None,
-        incoming_call_context: str | None,
-        party: str | None,
-        flow: str | None,
-    ) -> CallActions:
-        return FakeCallActions(
-            self,
-            call_connection_id=call_connection_id,
-            server_call_id=server_call_id,
-            incoming_call_context=incoming_call_context,
-            party=party,
-            flow=flow,
-        )
+    def factory(self, session: CallSession) -> CallActions:
+        return FakeCallActions(self, session)
 
     def next_id(self, kind: str) -> str:
         return f"{kind}-{next(self._ids)}"
@@ -112,12 +98,12 @@ class FakeAcs:
 class FakeCallActions(CallActions):
     """``CallActions`` with every verb recorded into ``FakeAcs.log`` (and nothing sent anywhere)."""
 
-    def __init__(self, acs: FakeAcs, **binding: Any) -> None:
-        super().__init__(cast(CallAutomationClient, None), acs.settings, **binding)
+    def __init__(self, acs: FakeAcs, session: CallSession) -> None:
+        super().__init__(cast(CallAutomationClient, None), acs.settings, session)
         self._acs = acs
 
     def for_connection(self, call_connection_id: str) -> CallActions:
-        return FakeCallActions(self._acs, call_connection_id=call_connection_id, flow=self.flow)
+        return FakeCallActions(self._acs, self.session.detached(call_connection_id))
 
     def _record(self, verb: str, action: object) -> None:
         error = self._acs.fail.pop(verb, None)
@@ -127,10 +113,13 @@ class FakeCallActions(CallActions):
 
     async def answer(self, *, context: ContextLike = None) -> CallConnectionProperties:
         incoming = self._require_incoming("answer")
-        self.call_connection_id = self._acs.answer_ids.get(incoming) or self._acs.next_id("call")
+        failure = self._acs.fail.pop("answer", None)
+        if failure is not None:
+            raise failure
+        new_id = self._acs.answer_ids.get(incoming) or self._acs.next_id("call")
+        self.session.bind(new_id, self.server_call_id)
         self._record("answer", Answer(pack(context)))
-        self.answered = True
-        return CallConnectionProperties(call_connection_id=self.call_connection_id, server_call_id=self.server_call_id)
+        return CallConnectionProperties(call_connection_id=new_id, server_call_id=self.server_call_id)
 
     async def reject(self, reason: RejectReason = "none") -> None:
         self._record("reject", Reject(reason))
@@ -148,14 +137,8 @@ class FakeCallActions(CallActions):
     ) -> CallActions:
         new_id = self._acs.next_id("leg")
         self._record("connect", Connect(room_id, group_call_id, server_call_id, pack(context), new_id))
-        return FakeCallActions(
-            self._acs,
-            call_connection_id=new_id,
-            server_call_id=f"server-{new_id}",
-            incoming_call_context=None,
-            party=None,
-            flow=self.flow,
-        )
+        session = CallSession(flow=self.flow, call_connection_id=new_id, server_call_id=f"server-{new_id}")
+        return FakeCallActions(self._acs, session)
 
     async def transfer(
         self, target: TargetLike, *, sip_headers: Any = None, context: ContextLike = None, **_: Any

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any, TypeVar, cast
 
+from app.dispatch import session_key
 from app.events import CallEvent, parse_event
+from app.session import CallSession
 from app.testing.fakes.acs import FakeAcs
 from app.web.app import CallwrightApp
 from config.settings import Settings
@@ -37,6 +39,7 @@ class CallScript:
         self.server_id = f"server-{call_id}"
         self.caller = caller
         self.flow = flow
+        self._seed: str | None = None
         self._events = itertools.count(1)
 
     @property
@@ -60,9 +63,21 @@ class CallScript:
         return context.split(".", 1)[0] if context else None
 
     async def state(self) -> dict[str, Any]:
-        """The call's saved state (a copy)."""
+        """The flow's saved state of this call connection (a copy; empty once the call ended)."""
+        return (await self.session()).state
+
+    async def session(self) -> CallSession:
+        """The call connection's saved session (a copy)."""
         store = self.app.state.store
-        return cast(dict[str, Any], await store.load(self.call_id))
+        document = await store.read(session_key(self.call_id))
+        return CallSession.from_document(document.value)
+
+    async def seed(self, flow: str, *, party: str | None = None, state: dict[str, Any] | None = None) -> None:
+        """As ``POST /api/calls`` does before dialing: store the call's initial session (its flow, the callee and
+        the trigger's state); the call's next event takes it."""
+        self._seed = f"seed-{self.call_id}"
+        initial = CallSession(flow=flow, party=party, state=dict(state or {}))
+        await self.app.state.store.put_seed(self._seed, initial.to_document(), 600)
 
     def context(self) -> str | None:
         for action in reversed(self.actions):
@@ -149,7 +164,7 @@ class CallScript:
         )
 
     async def _dispatch(self, event: CallEvent, *, flow: str | None = None) -> object:
-        return await self.app.dispatch(event, flow=flow or self.flow)
+        return await self.app.dispatch(event, flow=flow or self.flow, seed=self._seed)
 
 
 _TONES = {
