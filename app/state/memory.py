@@ -45,7 +45,7 @@ from app.state.errors import LockTimeout, NotJson, StaleWrite, StoreUnavailable
 
 V = TypeVar("V")
 _BUCKET_SECONDS = 1.0
-_FIRST_CLAIM_SECONDS = 3600.0  # longer than any lease; ACS accepts a Repeatability-First-Sent for about an hour
+_FIRST_CLAIM_SECONDS = 3600.0  # longer than any lease, so every re-run of an event sees the same first time
 
 
 class _TtlTable(Generic[V]):
