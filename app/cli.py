@@ -63,8 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"callwright: {error}", file=sys.stderr)
         return 2
     if args.command == "serve":
+        _import_from_working_directory()
         return _serve(settings, args.host, args.port)
     if args.command == "dev":
+        _import_from_working_directory()
         return _dev(settings, args.time_scale)
     return asyncio.run(_call(settings, args))
 
@@ -77,6 +79,14 @@ def _simulator(argv: Sequence[str]) -> int:
         return 130
 
 
+def _import_from_working_directory() -> None:
+    """Flow modules may live in the user's own package next to the checkout (``CALLWRIGHT_FLOW_MODULES=myivr.flows``):
+    import them from the working directory, as ``uvicorn`` and ``python -m`` do. A console script alone would not."""
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+
+
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
@@ -85,7 +95,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         "app.web.app:create_app",
         factory=True,
         host=host or ("0.0.0.0" if production else "127.0.0.1"),
-        port=port or settings.port,
+        port=port if port is not None else settings.port,
         proxy_headers=True,
         log_config=None,  # structlog owns logging (configured by the app factory)
         access_log=False,

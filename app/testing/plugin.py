@@ -1,4 +1,5 @@
-"""The ``callwright`` pytest plugin (registered through the ``pytest11`` entry point): call-script fixtures.
+"""The Callwright pytest plugin: call-script fixtures. It is opt-in, so installing Callwright never changes another
+project's test run: load it with ``pytest_plugins = ["app.testing.plugin"]`` in a conftest (or ``-p``).
 
 Fixtures:
 

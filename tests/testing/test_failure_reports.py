@@ -30,7 +30,9 @@ def test_failing_scripts_report_the_timeline_and_save_diagrams(pytester: pytest.
     pytester.makepyfile(test_script=FAILING_SCRIPT)
     diagrams = tmp_path / "diagrams"
     # A subprocess: an in-process run would unload and reimport modules (cryptography) the shared servers use.
-    result = pytester.runpytest_subprocess("--callwright-diagrams", str(diagrams), "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "-p", "app.testing.plugin", "--callwright-diagrams", str(diagrams), "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         ["*callwright: sequence diagrams of test_script.py::test_fails_with_a_plain_assert:*", "*diagrams/*.md"]
