@@ -107,6 +107,9 @@ def _dev(settings: Settings, time_scale: float) -> int:
     if settings.environment.value != "development":
         print("callwright dev runs only with CALLWRIGHT_ENVIRONMENT=development", file=sys.stderr)
         return 2
+    if settings.acs_access_key is None:
+        print("callwright dev runs the ACS emulator: leave CALLWRIGHT_ACS_ENDPOINT unset or http://", file=sys.stderr)
+        return 2
     secret = settings.eventgrid_secret.get_secret_value() if settings.eventgrid_secret else ""
     endpoint = httpx.URL(settings.endpoint)
     events_url = httpx.URL(settings.callback_url).copy_add_param(settings.eventgrid_secret_param, secret)

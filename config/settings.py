@@ -4,8 +4,10 @@ Nothing here reads the environment at import time: call :func:`load_settings` (t
 ``Settings(...)`` explicitly, as tests do.
 
 In ``development`` (the default) every ACS setting falls back to the local emulator's documented dev values, so
-``make run`` needs no Azure account. In ``production`` those fallbacks are refused: the ACS endpoint, key, resource
-id, callback base URL and Event Grid secret must be set, and the JWT issuer and JWKS URL default to ACS's own.
+``make run`` needs no Azure account. In ``production`` those fallbacks are refused: the ACS endpoint, resource id,
+callback base URL and Event Grid secret must be set, and the JWT issuer and JWKS URL default to ACS's own. Without an
+access key (``CALLWRIGHT_ACS_ENDPOINT`` alone) the service authenticates to ACS with Microsoft Entra ID (managed
+identity); see ``app/actions/client.py``.
 
 Example::
 
@@ -182,7 +184,8 @@ class Settings(BaseSettings):
             self.acs_access_key = self.acs_access_key or SecretStr(key)
         if self.environment is Environment.DEVELOPMENT:
             self.acs_endpoint = self.acs_endpoint or DEV_SIMULATOR_URL
-            self.acs_access_key = self.acs_access_key or SecretStr(DEV_ACCESS_KEY)
+            if not self.acs_endpoint.startswith("https://"):  # the emulator; a real resource without a key: Entra ID
+                self.acs_access_key = self.acs_access_key or SecretStr(DEV_ACCESS_KEY)
             self.acs_resource_id = self.acs_resource_id or DEV_RESOURCE_ID
             self.callback_base_url = self.callback_base_url or f"http://{self.public_host}:{self.port}"
             self.eventgrid_secret = self.eventgrid_secret or SecretStr(DEV_EVENTGRID_SECRET)
@@ -193,7 +196,7 @@ class Settings(BaseSettings):
         else:
             missing = [
                 f"{ENV_PREFIX}{name.upper()}"
-                for name in ("acs_endpoint", "acs_access_key", "acs_resource_id", "callback_base_url")
+                for name in ("acs_endpoint", "acs_resource_id", "callback_base_url")
                 if getattr(self, name) is None
             ]
             if self.eventgrid_secret is None and not self.allow_unauthenticated_eventgrid:

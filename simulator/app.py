@@ -26,6 +26,7 @@ from simulator.control import control_routes
 from simulator.interfaces import Delivery
 from simulator.timeline import Timeline
 from simulator.wire import ALL_OPERATIONS, RestApi
+from simulator.wire.entra import EntraTokenVerifier
 from simulator.world import Timing, World
 
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -47,7 +48,12 @@ class Simulator:
         self.clock = clock
         self.timeline = timeline
         self.world = World(config, clock, timeline, delivery.publisher, timing)
-        self.rest = RestApi(self.world, delivery.faults, list(ALL_OPERATIONS))
+        entra = (
+            EntraTokenVerifier.from_file(config.entra_issuer, config.entra_jwks)
+            if config.entra_issuer and config.entra_jwks
+            else None
+        )
+        self.rest = RestApi(self.world, delivery.faults, list(ALL_OPERATIONS), entra=entra)
 
     async def reset(self) -> None:
         """Clear calls, timeline, repeatability cache and faults; keep subscriptions."""

@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="+1...",
         help="a number the resource owns (repeatable; replaces the defaults)",
     )
+    add(
+        "--entra-issuer",
+        metavar="ISSUER",
+        help="also accept Entra ID bearer tokens (managed identity) from this issuer; needs --entra-jwks",
+    )
+    add("--entra-jwks", metavar="FILE", help="a JWKS file with the public keys of the --entra-issuer")
     add("--time-scale", type=_argtype(_time_scale), help="multiply simulated durations (default 1; 0.1 = 10x faster)")
     add("--log-level", choices=LOG_LEVELS, help="default info")
     return parser
@@ -154,6 +160,8 @@ _SCALARS: dict[str, Callable[[str], Any]] = {
     "subscribe_name": str,
     "time_scale": _time_scale,
     "log_level": str.lower,
+    "entra_issuer": str,
+    "entra_jwks": str,
 }
 _LISTS: dict[str, Callable[[str], Any]] = {
     "subscribe": _url,
@@ -190,6 +198,10 @@ def _parse(argv: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[Simu
     name = args.subscribe_name or "callwright"
     if not re.match(r"^[A-Za-z0-9-]{3,62}$", name):
         parser.error("--subscribe-name must be 3-62 letters, digits or hyphens")
+    if bool(args.entra_issuer) != bool(args.entra_jwks):
+        parser.error("--entra-issuer and --entra-jwks go together")
+    if args.entra_jwks and not os.path.isfile(args.entra_jwks):
+        parser.error(f"--entra-jwks {args.entra_jwks!r} is not a file")
     headers = dict(args.subscribe_header or [])
     subscriptions = tuple(
         _Spec(
@@ -213,6 +225,8 @@ def _parse(argv: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[Simu
         owned_numbers=tuple(args.owned_number) if args.owned_number else defaults.owned_numbers,
         state_dir=args.state_dir or defaults.state_dir,
         public_url=args.public_url,
+        entra_issuer=args.entra_issuer,
+        entra_jwks=args.entra_jwks,
     )
     return config, args.log_level or "info"
 
@@ -248,6 +262,8 @@ def banner(config: SimulatorConfig, ca_path: str | None = None) -> str:
         ]
     else:
         lines.append("  (plain HTTP: use CallAutomationClient(endpoint, AzureKeyCredential(key)); --tls for https)")
+    if config.entra_issuer:
+        lines.append(f"  Entra ID tokens    accepted from {config.entra_issuer} (keys: {config.entra_jwks})")
     for spec in config.subscriptions:
         lines.append(f"  Event Grid         {spec.name} -> {_redacted(spec.url)} ({spec.schema})")
     lines += [

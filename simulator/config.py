@@ -42,6 +42,9 @@ class SimulatorConfig:
     state_dir: str = ".callwright/simulator"
     # Set when the real port is known (port 0 = ephemeral); the JWT issuer and the printed endpoint derive from it.
     public_url: str | None = None
+    # Accept Entra ID bearer tokens (managed identity) on the REST API: their issuer and a JWKS file of its keys.
+    entra_issuer: str | None = None
+    entra_jwks: str | None = None
 
     @property
     def base_url(self) -> str:

@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 import structlog
+from azure.core.credentials import AzureKeyCredential
+from azure.core.credentials_async import AsyncTokenCredential
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from app.actions.call import CallActions
-from app.actions.client import build_client
+from app.actions.client import acs_credential, build_client
 from app.auth.eventgrid import EventGridAuthenticator
 from app.auth.jwt import CallbackTokenValidator
 from app.dispatch import ActionsFactory, Dispatcher, Outcome
@@ -59,6 +61,7 @@ def create_app(
     actions: ActionsFactory | None = None,
     store: StateStore | None = None,
     http: httpx.AsyncClient | None = None,
+    credential: AsyncTokenCredential | None = None,
 ) -> CallwrightApp:
     """Assemble the service. With no arguments it reads ``CALLWRIGHT_*`` settings and loads the flow modules
     they name (``CALLWRIGHT_FLOW_MODULES``), each of which exposes one ``router``.
@@ -68,8 +71,9 @@ def create_app(
         from flows import front_desk
         app = create_app(Settings(), flows=[front_desk.router])
 
-    ``actions`` replaces the SDK-backed ``call`` objects (unit tests), ``store`` the state store, and ``http`` the
-    client that fetches the JWKS.
+    ``actions`` replaces the SDK-backed ``call`` objects (unit tests), ``store`` the state store, ``http`` the
+    client that fetches the JWKS, and ``credential`` how the SDK authenticates (default: the access key, or
+    ``DefaultAzureCredential`` without one; see :func:`app.actions.client.acs_credential`).
     """
     settings = settings or load_settings()
     configure_logging(
@@ -79,7 +83,8 @@ def create_app(
     common_routers = list(common) if common is not None else _load_routers(settings.common_modules)
     state_store: StateStore = store or MemoryStateStore()
     # One SDK client per process. Building it opens nothing; the lifespan opens and closes its connections.
-    client = build_client(settings)
+    acs = credential or acs_credential(settings)
+    client = build_client(settings, acs)
     running = asyncio.Event()
 
     def sdk_actions(session: CallSession) -> CallActions:
@@ -115,6 +120,8 @@ def create_app(
             stack.push_async_callback(http.aclose)
             if validator is not None:
                 await validator.prefetch()  # a failure is logged; /readyz reports it until keys arrive
+            if credential is None and not isinstance(acs, AzureKeyCredential):
+                stack.push_async_callback(acs.close)  # ours to close: a caller's credential stays the caller's
             await stack.enter_async_context(client)
             stack.push_async_callback(state_store.aclose)
             running.set()
@@ -123,6 +130,7 @@ def create_app(
                 "service_started",
                 flows=[router.name for router in flow_routers],
                 acs_endpoint=settings.endpoint,
+                acs_auth="access key" if isinstance(acs, AzureKeyCredential) else "Microsoft Entra ID",
                 callback_url=settings.callback_url,
             )
             yield

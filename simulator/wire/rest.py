@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simulator.wire.body import Body, parse_json
+from simulator.wire.entra import BEARER, EntraTokenVerifier
 from simulator.wire.errors import AcsError
 from simulator.wire.hmac import candidate_hosts, candidate_targets, verify_request
 from simulator.wire.repeatability import RepeatabilityCache, StoredResponse, fingerprint
@@ -98,6 +99,7 @@ class RestApi:
     faults: FaultRules
     operations: list[Operation]
     repeatability: RepeatabilityCache = field(default_factory=RepeatabilityCache)
+    entra: EntraTokenVerifier | None = None
 
     async def handle(self, request: Request) -> Response:
         raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
@@ -115,6 +117,12 @@ class RestApi:
 
     def _authenticate(self, request: Request, targets: list[str], body: bytes) -> None:
         config = self.world.config
+        authorization = request.headers.get("authorization", "")
+        if authorization.startswith(BEARER):
+            if self.entra is None:
+                raise AcsError(401, 7501, "Bearer tokens are not accepted: start the emulator with --entra-issuer.")
+            self.entra.verify(authorization)
+            return
         public_host = urlparse(config.public_url).netloc if config.public_url else None
         verify_request(
             method=request.method,

@@ -112,6 +112,8 @@ def test_command_line_wins_over_environment() -> None:
         ["--owned-number", "555-1234"],
         ["--subscribe-schema", "xml"],
         ["--subscribe-name", "no spaces"],
+        ["--entra-issuer", "https://login.microsoftonline.com/t/v2.0"],  # without --entra-jwks
+        ["--entra-issuer", "https://login.microsoftonline.com/t/v2.0", "--entra-jwks", "/no/such/jwks.json"],
     ],
 )
 def test_bad_options_exit_with_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
