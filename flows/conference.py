@@ -10,7 +10,8 @@ or by joining a running call (a room, a group call, or any call by its server ca
     callwright call --flow conference --connect-room <roomId> --state host=4:+15555550101
 
 Once connected it reads the call's properties and roster, mutes everyone but the host, removes anyone on the
-``blocked`` list, and ends the call for everyone when the host leaves.
+``blocked`` list, and ends the call for everyone when the host leaves. ACS lists the service itself in the roster
+(as the call's ``source``): the moderator never mutes or counts itself.
 
 Seed actions used: create_call (group), connect, get_properties, list_participants, get_participant, mute,
 remove_participant, hang_up(for_everyone).
@@ -37,6 +38,8 @@ def _raw(participant: CallParticipant) -> str:
 @router.call_connected()
 async def take_the_chair(call: CallActions, state: CallState, log: Log) -> None:
     properties = await call.get_properties()
+    if properties.source is not None:
+        state["self"] = str(properties.source.raw_id)  # the service's own entry in the roster
     roster = await call.list_participants()
     log.info("conference_connected", state=str(properties.call_connection_state), roster=[_raw(p) for p in roster])
     host = state.get("host")
@@ -68,6 +71,8 @@ async def _keep_order(call: CallActions, roster: list[CallParticipant], state: C
     muted = set(state.get("muted", []))
     for participant in roster:
         raw = _raw(participant)
+        if raw == state.get("self"):
+            continue
         if raw in blocked:
             await call.remove_participant(raw, context=Removal())
         elif raw != host and not participant.is_muted and raw not in muted and raw.startswith("8:"):

@@ -57,9 +57,10 @@ class CallInfo:
     state: str
     from_: str | None
     to: str | None
-    participants: list[ParticipantInfo]
+    participants: list[ParticipantInfo]  # the simulated parties
     call_connections: list[dict[str, Any]]
     timeline: list[TimelineEntry] = field(default_factory=list)
+    app_participants: list[str] = field(default_factory=list)  # identities the app's own legs hold in the roster
 
 
 @dataclass(frozen=True)
@@ -244,4 +245,5 @@ def _call_info(data: dict[str, Any]) -> CallInfo:
         ],
         call_connections=list(data.get("callConnections", [])),
         timeline=[TimelineEntry(**entry) for entry in data.get("timeline", [])],
+        app_participants=list(data.get("appParticipants", [])),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -29,3 +30,20 @@ class Clock:
     @staticmethod
     def monotonic() -> float:
         return time.monotonic()
+
+
+def acs_timestamp(now_ns: int | None = None) -> str:
+    """``2026-09-14T05:53:13.2376389+00:00``: UTC in 100 ns ticks, trailing zeros dropped (1 to 7 digits), ``+00:00``.
+
+    This is how real ACS writes callback ``time`` and ``startDateTime`` in the SDK live-test captures
+    (``…58.783729+00:00``, ``…02.43489+00:00``, ``…08.4550984+00:00``).
+
+    Example::
+
+        acs_timestamp(1_789_365_193_237_638_900)   # "2026-09-14T05:53:13.2376389+00:00"
+    """
+    ns = time.time_ns() if now_ns is None else now_ns
+    seconds, rest = divmod(ns, 1_000_000_000)
+    whole = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    ticks = f"{rest // 100:07d}".rstrip("0") or "0"
+    return f"{whole}.{ticks}+00:00"

@@ -13,21 +13,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.clock import acs_timestamp
+from simulator.delivery.eras import shape
 from simulator.faults import EVENT_PREFIX, short_event_type
 
-# The api-version ACS stamps into callback data (recent captures say 2025-05-15).
-CALLBACK_DATA_VERSION = "2025-05-15"
+# The api-version stamped into callback data when the world gave none; the world stamps the api-version of the
+# request that created the call connection, as real ACS does (the SDK live-test captures show 2023-10-03-preview,
+# 2024-04-15, 2024-09-01-preview and 2026-03-12).
+CALLBACK_DATA_VERSION = "2026-03-12"
 INCOMING_CALL_TYPE = "Microsoft.Communication.IncomingCall"
 VALIDATION_EVENT_TYPE = "Microsoft.EventGrid.SubscriptionValidationEvent"
 RESOURCE_GROUP = "callwright-emulator"
 RESOURCE_NAME = "callwright-emulator"
 _SUCCESS_RESULT = {"code": 200, "subCode": 0, "message": ""}
-
-
-def cloud_time(now: datetime | None = None) -> str:
-    """``2025-06-13T19:10:11.5338153+00:00``: seven fractional digits, explicit offset, as ACS sends."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0+00:00"
 
 
 def eventgrid_time(now: datetime | None = None) -> str:
@@ -48,27 +46,28 @@ def callback_envelope(
     call_connection_id: str,
     server_call_id: str,
 ) -> dict[str, Any]:
-    """One mid-call callback as a CloudEvents 1.0 dict (reference §7.1)."""
+    """One mid-call callback as a CloudEvents 1.0 dict, its ``data`` shaped for its api-version (see eras.py)."""
     short = short_event_type(event_type)
-    full_type = EVENT_PREFIX + short
     body = dict(data)
     body.setdefault("callConnectionId", call_connection_id)
     body.setdefault("serverCallId", server_call_id)
     body.setdefault("correlationId", correlation_for(server_call_id))
     body.setdefault("resultInformation", dict(_SUCCESS_RESULT))
-    body["version"] = CALLBACK_DATA_VERSION
-    body["publicEventType"] = full_type
+    body.setdefault("version", CALLBACK_DATA_VERSION)
+    body["publicEventType"] = EVENT_PREFIX + short
     if short == "RecordingStateChanged":
         recording_id = str(body.get("recordingId", ""))
-        source = f"calling/recordings/{server_call_id}/recordingId/{recording_id}/RecordingStateChanged"
+        source = f"calling/recordings/{server_call_id}/{recording_id}/RecordingStateChanged"
     else:
         source = f"calling/callConnections/{call_connection_id}"
+    short, body = shape(short, body, source=source)
+    full_type = EVENT_PREFIX + short
     return {
         "id": str(uuid.uuid4()),
         "source": source,
         "type": full_type,
         "data": body,
-        "time": cloud_time(),
+        "time": acs_timestamp(),
         "specversion": "1.0",
         "datacontenttype": "application/json",
         "subject": source,

@@ -125,6 +125,8 @@ class EventGridSender:
                     if status in FINAL_STATUSES:
                         state.failed += 1
                         return
+                else:
+                    state.attempts += 1  # a refused handshake is a failed delivery attempt of this event
                 delivery_count += 1
                 elapsed = (time.monotonic() - started) / self._clock.time_scale
                 delay = retry_delay(delivery_count)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from multidict import CIMultiDict
+from yarl import URL
 
 MAX_CONNECTIONS = 256
 _MAX_REPLY_BYTES = 64 * 1024
@@ -68,7 +69,7 @@ class Transport:
         try:
             async with session.request(
                 method,
-                url,
+                URL(url, encoded=True),  # byte for byte: the app may sign or compare its callback URL
                 headers=dict(headers),
                 data=body,
                 timeout=aiohttp.ClientTimeout(total=within),

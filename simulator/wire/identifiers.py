@@ -60,6 +60,26 @@ def identifier_field(body: Body, key: str, *, required: bool = False) -> Identif
     return parse_identifier(value, key)
 
 
+def user_field(body: Body, key: str) -> Identifier | None:
+    """A CommunicationUserIdentifierModel (``{"id": "8:acs:..."}``, how the SDK sends ``source`` and ``answeredBy``).
+
+    A full CommunicationIdentifierModel is accepted too; anything but an ACS user is 400/8523.
+    """
+    value = body.data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dict) and "id" in value and "rawId" not in value and "communicationUser" not in value:
+        user_id = value["id"]
+        if not isinstance(user_id, str) or not user_id:
+            raise invalid(f"'{key}.id' must be a non-empty string.")
+        who = Identifier(user_id)
+    else:
+        who = parse_identifier(value, key)
+    if who.kind != "communicationUser":
+        raise invalid(f"'{key}' must be an ACS user (8:acs:...).")
+    return who
+
+
 def identifier_list(body: Body, key: str, *, required: bool = False, non_empty: bool = False) -> list[Identifier]:
     items = body.array(key, required=required, non_empty=non_empty) or []
     return [parse_identifier(item, f"{key}[{i}]") for i, item in enumerate(items)]

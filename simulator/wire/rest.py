@@ -55,6 +55,11 @@ class RestContext:
     server_call_id: str | None = None
     correlation_id: str | None = None
 
+    @property
+    def api_version(self) -> str:
+        """The request's api-version (already checked); ACS stamps it into the events of a leg it creates."""
+        return self.query["api-version"][0]
+
     def connection(self, *, allow_ended: bool = False) -> Connection:
         """The call connection named in the path (404/8522 unknown, 400/8528 ended)."""
         self.call_connection_id = self.params["id"]

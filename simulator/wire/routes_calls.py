@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from simulator.wire.identifiers import custom_calling_context, identifier_field, identifier_list, phone_value
+from simulator.wire.identifiers import (
+    custom_calling_context,
+    identifier_field,
+    identifier_list,
+    phone_value,
+    user_field,
+)
 from simulator.wire.rest import Operation, Reply, RestContext, operation
 from simulator.world import roster, setup
 from simulator.world.calls import DISCONNECTED
@@ -23,7 +29,7 @@ async def create_call(ctx: RestContext) -> Reply:
         raise invalid("sourceCallerIdNumber is required to call a phone number.")
     if len({t.raw_id for t in targets}) != len(targets):
         raise invalid("targets contain duplicates.")
-    source = identifier_field(body, "source")
+    source = user_field(body, "source")
     assert callback is not None
     conn = setup.create_call(
         ctx.world,
@@ -33,6 +39,7 @@ async def create_call(ctx: RestContext) -> Reply:
         source_display_name=body.text("sourceDisplayName"),
         source=source,
         operation_context=body.text("operationContext"),
+        api_version=ctx.api_version,
     )
     ctx.bind(conn)
     return Reply(201, conn.to_wire())
@@ -43,14 +50,14 @@ async def answer(ctx: RestContext) -> Reply:
     body = ctx.body
     context = body.text("incomingCallContext", required=True)
     callback = body.url("callbackUri", required=True)
-    answered_by = body.obj("answeredBy")
     assert context is not None and callback is not None
     conn = setup.answer(
         ctx.world,
         context,
         callback,
         operation_context=body.text("operationContext"),
-        answered_by=answered_by.text("id") if answered_by else None,
+        answered_by=user_field(body, "answeredBy"),
+        api_version=ctx.api_version,
     )
     ctx.bind(conn)
     return Reply(200, conn.to_wire())
@@ -91,7 +98,9 @@ async def connect(ctx: RestContext) -> Reply:
         raise invalid("'callLocator' needs serverCallId, groupCallId or roomId.")
     value = locator.text(_LOCATORS[kind], required=True)
     assert value is not None
-    conn = setup.connect(ctx.world, kind, value, callback, operation_context=body.text("operationContext"))
+    conn = setup.connect(
+        ctx.world, kind, value, callback, operation_context=body.text("operationContext"), api_version=ctx.api_version
+    )
     ctx.bind(conn)
     return Reply(200, conn.to_wire())
 

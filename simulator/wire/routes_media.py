@@ -178,11 +178,12 @@ async def hold(ctx: RestContext) -> Reply:
     target = identifier_field(body, "targetParticipant", required=True)
     assert target is not None
     music = body.data.get("playSourceInfo")
+    source = parse_source(music, "playSourceInfo") if music is not None else None
     mediaops.hold(
         ctx.world,
         conn,
         target,
-        parse_source(music, "playSourceInfo") if music is not None else None,
+        await source.failure(ctx.world, conn) if source is not None else None,
         operation_context=body.text("operationContext"),
         url=body.url("operationCallbackUri"),
     )

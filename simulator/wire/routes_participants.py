@@ -15,7 +15,7 @@ MAX_INVITATION_TIMEOUT = 180
 @operation("listParticipants", "GET", "/calling/callConnections/{id}/participants")
 async def list_participants(ctx: RestContext) -> Reply:
     conn = ctx.connection()
-    participants = [p.to_wire() for p in conn.call.participants.values()]
+    participants = [p.to_wire() for p in conn.call.roster()]
     page_size = ctx.world.timing.page_size
     try:
         skip = max(0, int((ctx.query.get("skipToken") or ["0"])[0]))
@@ -31,7 +31,7 @@ async def list_participants(ctx: RestContext) -> Reply:
 @operation("getParticipant", "GET", "/calling/callConnections/{id}/participants/{participant}")
 async def get_participant(ctx: RestContext) -> Reply:
     conn = ctx.connection()
-    found = conn.call.participants.get(Identifier.parse_loose(ctx.params["participant"]).raw_id)
+    found = conn.call.member(Identifier.parse_loose(ctx.params["participant"]).raw_id)
     if found is None:
         raise not_found("Participant")
     return Reply(200, found.to_wire())

@@ -23,6 +23,7 @@ async def start_recording(ctx: RestContext) -> Reply:
         callback_uri=body.url("recordingStateCallbackUri"),
         pause_on_start=body.flag("pauseOnStart"),
         options=options,
+        connection_id=ctx.call_connection_id,
     )
     return Reply(200, recording.to_wire())
 

@@ -16,6 +16,9 @@ TRANSFER_ACCEPTED = "transferAccepted"
 DISCONNECTING = "disconnecting"
 DISCONNECTED = "disconnected"
 
+# What the SDK 1.6.0 sends by default; a leg created without a request (tests) uses it too.
+DEFAULT_API_VERSION = "2026-03-12"
+
 # Call (server call) states
 RINGING = "ringing"
 ESTABLISHED = "established"
@@ -24,7 +27,7 @@ ENDED = "ended"
 
 @dataclass
 class Participant:
-    """A simulated party in a call (the app itself is never one)."""
+    """One entry of a call's roster: a simulated party, or an identity the app's own leg holds in the call."""
 
     identifier: Identifier
     muted: bool = False
@@ -56,6 +59,10 @@ class Connection:
     source_display_name: str | None = None
     targets: list[Identifier] = field(default_factory=list)
     answered_by: str | None = None
+    # The identity this leg holds in the call's roster (createCall: the source, else the resource's own identity;
+    # answer: answeredBy or the ACS user that was called); None for a connect that joins an app-held call.
+    identity: Identifier | None = None
+    api_version: str = DEFAULT_API_VERSION  # of the request that created this leg; stamped into its events
     operation_context: str | None = None
     # rawId → continuous DTMF recognition of that participant (its last sequenceId, the start's operationContext)
     continuous_dtmf: dict[str, ContinuousDtmf] = field(default_factory=dict)
@@ -91,7 +98,8 @@ class Call:
     server_call_id: str
     correlation_id: str
     state: str = RINGING
-    participants: dict[str, Participant] = field(default_factory=dict)
+    participants: dict[str, Participant] = field(default_factory=dict)  # the simulated parties
+    app_members: dict[str, Participant] = field(default_factory=dict)  # identities the app's legs hold
     connections: dict[str, Connection] = field(default_factory=dict)
     group_call_id: str | None = None
     room_id: str | None = None
@@ -102,6 +110,14 @@ class Call:
 
     def active_connections(self) -> list[Connection]:
         return [c for c in self.connections.values() if c.active]
+
+    def roster(self) -> list[Participant]:
+        """Everyone ACS lists for the call: the parties, then the app's own identities (not twice)."""
+        apps = [p for raw, p in self.app_members.items() if raw not in self.participants]
+        return [*self.participants.values(), *apps]
+
+    def member(self, raw_id: str) -> Participant | None:
+        return self.participants.get(raw_id) or self.app_members.get(raw_id)
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -117,6 +133,7 @@ class Call:
             "groupCallId": self.group_call_id,
             "roomId": self.room_id,
             "participants": [p.to_wire() for p in self.participants.values()],
+            "appParticipants": [raw for raw in self.app_members if raw not in self.participants],
             "callConnections": [
                 {"callConnectionId": c.id, "state": c.state, "callbackUri": c.callback_uri}
                 for c in self.connections.values()

@@ -90,6 +90,15 @@ class Identifier:
         return cls(text)
 
 
+def resource_identity(resource_id: str) -> Identifier:
+    """The resource's own ACS identity: how the app appears in the roster of calls it holds without a ``source``.
+
+    Real ACS lists such an ``8:acs:<resource>_<guid>`` user in PSTN calls (the DTMF live-test capture). The guid is
+    derived from the resource id, so it is the same on every start.
+    """
+    return Identifier(f"8:acs:{resource_id}_{uuid.uuid5(uuid.NAMESPACE_URL, resource_id)}")
+
+
 def mint_user_id(resource_id: str) -> str:
     """An ACS user raw id with exactly one underscore after the resource id (see the wire reference §6)."""
     return f"8:acs:{resource_id}_{uuid.uuid4()}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.world.calls import CONNECTED, Connection, ContinuousDtmf, Participant
 from simulator.world.errors import AcsError, invalid, not_established
@@ -26,7 +26,7 @@ def require_connected(conn: Connection) -> None:
 
 
 def participant(conn: Connection, who: Identifier) -> Participant:
-    found = conn.call.participants.get(who.raw_id)
+    found = conn.call.member(who.raw_id)
     if found is None:
         raise invalid(f"participant {who.raw_id} is not in the call.")
     return found
@@ -46,7 +46,7 @@ def play(
     require_connected(conn)
     for who in play_to:
         participant(conn, who)
-    op = MediaOp("play", play_body(world, conn, sources, loop), operation_context, url)
+    op = MediaOp("play", play_body(world, conn, sources, loop, play_to), operation_context, url)
     world.media[conn.id].submit(op, interrupt=interrupt and not play_to)
 
 
@@ -119,14 +119,15 @@ def hold(
     world: World,
     conn: Connection,
     target: Identifier,
-    music: PlaySource | None,
+    music_failure: dict[str, Any] | None,
     *,
     operation_context: str | None,
     url: str | None,
 ) -> None:
+    """Put ``target`` on hold; ``music_failure`` is why the hold music can't play (see PlaySource.failure)."""
     require_connected(conn)
     held = participant(conn, target)
-    failure = music.failure() if music is not None else None
+    failure = music_failure
     if failure is not None:
         world.emit(conn, "HoldFailed", url=url, operation_context=operation_context, result=failure)
         return

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
+from simulator.world.identity import Identifier
 from simulator.world.media import MediaOp
 
 if TYPE_CHECKING:
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from simulator.world.world import World
 
 ACTION_OK = {"code": 200, "subCode": 0, "message": "Action completed successfully."}
-SUPPORTED_EXTENSIONS = (".wav", ".mp3")
+# What real ACS sends for a file it cannot download or decode (the invalid-file-source live-test capture).
+FILE_INVALID = {"code": 400, "subCode": 8535, "message": "Action failed, file format is invalid."}
 SECONDS_PER_CHARACTER = 0.07
 FILE_SECONDS = 2.0
 _TAG = re.compile(r"<[^>]+>")
@@ -33,38 +34,74 @@ class PlaySource:
         text = _TAG.sub("", self.content) if self.kind == "ssml" else self.content
         return max(1.0, SECONDS_PER_CHARACTER * len(text.strip()))
 
-    def failure(self) -> dict[str, Any] | None:
-        """Why this source cannot be played (resultInformation), or None."""
+    async def failure(self, world: World, conn: Connection) -> dict[str, Any] | None:
+        """Why this source cannot be played (resultInformation), or None; a file is fetched first."""
         if self.kind != "file":
             return None
-        if "notfound" in self.content.lower():
-            return {"code": 400, "subCode": 8536, "message": "Action failed, file could not be downloaded."}
-        if not urlparse(self.content).path.lower().endswith(SUPPORTED_EXTENSIONS):
-            return {"code": 400, "subCode": 8535, "message": "Action failed, file format is invalid."}
-        return None
+        problem = await world.fetcher.problem(self.content)
+        if problem is None:
+            return None
+        world.timeline.record("note", "acs", f"file prompt unusable: {problem}", call_connection_id=conn.id)
+        return FILE_INVALID
 
 
-def play_body(world: World, conn: Connection, sources: list[PlaySource], loop: bool) -> Any:
-    """The coroutine factory for a play operation: PlayStarted, then PlayCompleted or PlayFailed."""
+async def first_failure(world: World, conn: Connection, sources: list[PlaySource]) -> tuple[int, dict[str, Any]] | None:
+    """The index and result of the first source that cannot be played, or None when all can."""
+    for index, source in enumerate(sources):
+        failure = await source.failure(world, conn)
+        if failure is not None:
+            return index, failure
+    return None
+
+
+def play_body(world: World, conn: Connection, sources: list[PlaySource], loop: bool, play_to: list[Identifier]) -> Any:
+    """The coroutine factory for a play operation: PlayStarted, then PlayCompleted or PlayFailed.
+
+    Files are fetched before anything is heard (a bad one: PlayFailed, no PlayStarted). While a play is aimed at
+    particular participants they show ``isOnHold: true`` (the invalid-file-source capture: PU on hold, PlayFailed,
+    PU off hold).
+    """
 
     async def run(op: MediaOp) -> None:
-        world.emit(conn, "PlayStarted", url=op.url, operation_context=op.operation_context, result=ACTION_OK)
-        while True:
-            for index, source in enumerate(sources):
-                failure = source.failure()
-                if failure is not None:
-                    world.emit(
-                        conn,
-                        "PlayFailed",
-                        {"failedPlaySourceIndex": index},
-                        url=op.url,
-                        operation_context=op.operation_context,
-                        result=failure,
-                    )
-                    return
-                await world.clock.sleep(source.duration())
-            if not loop:
-                break
-        world.emit(conn, "PlayCompleted", url=op.url, operation_context=op.operation_context, result=ACTION_OK)
+        held = _hold_for_play(world, conn, play_to)
+        try:
+            failed = await first_failure(world, conn, sources)
+            if failed is not None:
+                index, failure = failed
+                data = {"failedPlaySourceIndex": index}
+                world.emit(conn, "PlayFailed", data, url=op.url, operation_context=op.operation_context, result=failure)
+                return
+            world.emit(conn, "PlayStarted", url=op.url, operation_context=op.operation_context, result=ACTION_OK)
+            while True:
+                for source in sources:
+                    await world.clock.sleep(source.duration())
+                if not loop:
+                    break
+            world.emit(conn, "PlayCompleted", url=op.url, operation_context=op.operation_context, result=ACTION_OK)
+        finally:
+            _release_after_play(world, conn, held)
 
     return run
+
+
+def _hold_for_play(world: World, conn: Connection, play_to: list[Identifier]) -> list[Identifier]:
+    held = []
+    for who in play_to:
+        member = conn.call.member(who.raw_id)
+        if member is not None and not member.on_hold:
+            member.on_hold = True
+            held.append(who)
+    if held:
+        world.participants_updated(conn.call)
+    return held
+
+
+def _release_after_play(world: World, conn: Connection, held: list[Identifier]) -> None:
+    released = False
+    for who in held:
+        member = conn.call.member(who.raw_id)
+        if member is not None and member.on_hold:
+            member.on_hold = False
+            released = True
+    if released and conn.active:
+        world.participants_updated(conn.call)

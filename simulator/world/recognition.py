@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.world.media import Input, MediaOp
-from simulator.world.playback import PlaySource
+from simulator.world.playback import PlaySource, first_failure
 from simulator.world.tones import parse_keys
 
 if TYPE_CHECKING:
@@ -105,18 +105,17 @@ def _start_script(world: World, conn: Connection, op: MediaOp) -> None:
 
 async def _prompt(world: World, conn: Connection, op: MediaOp, spec: RecognizeSpec) -> Input | bool:
     """Play the prompt; returns the input that interrupted it, True when it finished, False when it failed."""
-    for index, source in enumerate(spec.prompts):
-        failure = source.failure()
-        if failure is not None:
-            world.emit(
-                conn,
-                "RecognizeFailed",
-                {"failedPlaySourceIndex": index},
-                url=op.url,
-                operation_context=op.operation_context,
-                result=PROMPT_FAILED,
-            )
-            return False
+    failed = await first_failure(world, conn, list(spec.prompts))
+    if failed is not None:
+        world.emit(
+            conn,
+            "RecognizeFailed",
+            {"failedPlaySourceIndex": failed[0]},
+            url=op.url,
+            operation_context=op.operation_context,
+            result=PROMPT_FAILED,
+        )
+        return False
     total = sum(source.duration() for source in spec.prompts)
     if not spec.interrupt_prompt:
         await world.clock.sleep(total)

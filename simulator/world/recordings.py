@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from simulator.clock import acs_timestamp
 from simulator.world.calls import CONNECTED, ESTABLISHED, Call, Connection
 from simulator.world.errors import AcsError, not_established, not_found
 
@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from simulator.world.world import World
 
 RECORDING_KIND = "azureCommunicationServices"
+
+
+def mint_recording_id(call_connection_id: str) -> str:
+    """Unpadded base64url of compact JSON naming the call connection, as in the recording live-test capture.
+
+    Example::
+
+        json.loads(base64.urlsafe_b64decode(mint_recording_id("05004980-...") + "=="))["PlatformEndpointId"]
+    """
+    document = {"PlatformEndpointId": call_connection_id, "ResourceSpecificId": str(uuid.uuid4())}
+    raw = json.dumps(document, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 @dataclass
@@ -51,21 +63,23 @@ class Recordings:
         callback_uri: str | None,
         pause_on_start: bool,
         options: dict[str, str],
+        connection_id: str | None = None,
     ) -> Recording:
+        """Start recording ``call``; its events name ``connection_id`` when the request did, else a live leg."""
         if call.state != ESTABLISHED:
             raise not_established()
-        conn = next((c for c in call.active_connections() if c.state == CONNECTED), None)
+        legs = [c for c in call.active_connections() if c.state == CONNECTED]
+        conn = next((c for c in legs if c.id == connection_id), legs[0] if legs else None)
         if conn is None:
             raise not_established()
         if any(r.call is call and r.state == "active" for r in self._by_id.values()):
             raise AcsError(409, 8519, "A recording is already in progress for this call.")
-        raw = json.dumps({"PlatformEndpointId": str(uuid.uuid4()), "ResourceSpecificId": str(uuid.uuid4())})
         recording = Recording(
-            recording_id=base64.b64encode(raw.encode()).decode(),
+            recording_id=mint_recording_id(conn.id),
             call=call,
             connection=conn,
             state="inactive" if pause_on_start else "active",
-            started=dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+            started=acs_timestamp(),
             callback_uri=callback_uri,
             **options,
         )

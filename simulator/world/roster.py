@@ -36,7 +36,7 @@ def add_participant(
     cb: Callback,
 ) -> Ring:
     require_connected(conn)
-    if target.raw_id in conn.call.participants:
+    if conn.call.member(target.raw_id) is not None:
         raise invalid(f"participant {target.raw_id} is already in the call.")
     ring = start_ring(world, conn.call, target, caller=caller, timeout=timeout, custom_context=custom_context)
     world.invitations[ring.invitation_id] = ring
@@ -70,12 +70,29 @@ def cancel_add_participant(world: World, conn: Connection, invitation_id: str, c
     data = {"invitationId": invitation_id}
     if ring is not None and ring.call is conn.call and ring.ringing:
         world.settle_ring(ring, CANCELED)
-        world.emit(conn, "CancelAddParticipantSucceeded", data, url=cb.url, operation_context=cb.operation_context)
+        world.emit(
+            conn,
+            "CancelAddParticipantSucceeded",
+            data,
+            url=cb.url,
+            operation_context=cb.operation_context,
+            result=cancel_succeeded(ring.target),
+        )
         return
     result = {"code": 400, "subCode": 8523, "message": "Invitation not found or already completed."}
     world.emit(
         conn, "CancelAddParticipantFailed", data, url=cb.url, operation_context=cb.operation_context, result=result
     )
+
+
+def cancel_succeeded(target: Identifier) -> dict[str, Any]:
+    """The success event carries the canceled invitation's SIP outcome (the 2026-09 cancel live-test capture)."""
+    return {
+        "code": 487,
+        "subCode": 5234,
+        "message": f"addParticipants failed for participant {target.raw_id}. Underlying reason: "
+        "The Call Has Been Cancelled. DiagCode: 487#5234.@",
+    }
 
 
 def remove_participant(world: World, conn: Connection, target: Identifier, cb: Callback) -> None:

@@ -8,7 +8,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from simulator.world.calls import CONNECTING, DISCONNECTED, ENDED, ESTABLISHED, Call, Connection
+from simulator.world.calls import (
+    CONNECTING,
+    DEFAULT_API_VERSION,
+    DISCONNECTED,
+    ENDED,
+    ESTABLISHED,
+    Call,
+    Connection,
+)
 from simulator.world.errors import AcsError, invalid_state, not_found, terminated
 from simulator.world.identity import Identifier
 from simulator.world.invite import start_ring
@@ -30,17 +38,23 @@ def create_call(
     source_display_name: str | None = None,
     source: Identifier | None = None,
     operation_context: str | None = None,
+    api_version: str = DEFAULT_API_VERSION,
 ) -> Connection:
-    """An outbound call to ``targets`` (one target: a 1:1 call; more: a group call)."""
+    """An outbound call to ``targets`` (one target: a 1:1 call; more: a group call).
+
+    The app's leg is in the roster as ``source`` (the client's ACS user), else as the resource's own identity.
+    """
     call = world.new_call(callee=targets[0], caller=source or world.app_identity)
     conn = world.new_connection(
         call,
         callback_uri,
         targets=list(targets),
         source=source or world.app_identity,
+        identity=source or world.app_identity,
         source_caller_id=source_caller_id,
         source_display_name=source_display_name,
         operation_context=operation_context,
+        api_version=api_version,
     )
     caller = Identifier.phone(source_caller_id) if source_caller_id else conn.source
     timeout = world.timing.ringing_timeout
@@ -79,18 +93,26 @@ def answer(
     callback_uri: str,
     *,
     operation_context: str | None = None,
-    answered_by: str | None = None,
+    answered_by: Identifier | None = None,
+    api_version: str = DEFAULT_API_VERSION,
 ) -> Connection:
-    """Answer a ringing IncomingCall; a ring that is no longer answerable gives AnswerFailed."""
+    """Answer a ringing IncomingCall; a ring that is no longer answerable gives AnswerFailed.
+
+    The app's leg is in the roster as ``answered_by``, else as the ACS user that was called, else (a phone number
+    was called) as the resource's own identity.
+    """
     ring = _ring(world, context)
     call = ring.call
+    called_user = ring.target if ring.target.kind == "communicationUser" else None
     conn = world.new_connection(
         call,
         callback_uri,
         targets=[ring.target],
         source=ring.caller,
-        answered_by=answered_by,
+        answered_by=answered_by.raw_id if answered_by else None,
+        identity=answered_by or called_user or world.app_identity,
         operation_context=operation_context,
+        api_version=api_version,
     )
     conn.state = "unknown"  # what the service reports right after answer (wire reference §4)
     if world.settle_ring_by_app(ring, conn):
@@ -151,14 +173,23 @@ async def _after_redirect(world: World, ring: Ring) -> None:
 
 
 def connect(
-    world: World, kind: str, locator: str, callback_uri: str, *, operation_context: str | None = None
+    world: World,
+    kind: str,
+    locator: str,
+    callback_uri: str,
+    *,
+    operation_context: str | None = None,
+    api_version: str = DEFAULT_API_VERSION,
 ) -> Connection:
-    """Join an existing call by server call id, group call id or room id."""
+    """Join an existing call by server call id, group call id or room id.
+
+    The leg joins the roster as the resource's identity unless the app already holds the call (then nobody new).
+    """
     call = _locate(world, kind, locator)
     failed = call is None
     if call is None:  # unknown or ended: the connection fails asynchronously with ConnectFailed (see README)
         call = world.new_call(state=ENDED)
-    conn = world.new_connection(call, callback_uri, operation_context=operation_context)
+    conn = world.new_connection(call, callback_uri, operation_context=operation_context, api_version=api_version)
     if failed:
         world.spawn(call, _connect_failed(world, conn, operation_context))
     else:

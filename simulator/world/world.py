@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,14 @@ from simulator.world.calls import (
     Participant,
 )
 from simulator.world.errors import not_found, terminated
-from simulator.world.identity import Identifier, mint_guid, mint_incoming_call_context, mint_server_call_id
+from simulator.world.fetch import PromptFetcher
+from simulator.world.identity import (
+    Identifier,
+    mint_guid,
+    mint_incoming_call_context,
+    mint_server_call_id,
+    resource_identity,
+)
 from simulator.world.media import MediaQueue
 from simulator.world.parties import Parties
 from simulator.world.recordings import Recordings
@@ -78,10 +84,10 @@ class World:
         self.invitations: dict[str, Ring] = {}  # by invitationId
         self.media: dict[str, MediaQueue] = {}
         self.recordings = Recordings(self)
+        self.fetcher = PromptFetcher()
         self.rooms: dict[str, list[Identifier]] = {}
         self.groups: dict[str, list[Identifier]] = {}
-        app_user = uuid.uuid5(uuid.NAMESPACE_URL, config.resource_id)
-        self.app_identity = Identifier(f"8:acs:{config.resource_id}_{app_user}")
+        self.app_identity = resource_identity(config.resource_id)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # ----- lifecycle
@@ -90,6 +96,7 @@ class World:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.fetcher.close()
 
     async def reset(self) -> None:
         await self.stop()
@@ -171,6 +178,7 @@ class World:
             callConnectionId=conn.id,
             serverCallId=conn.call.server_call_id,
             correlationId=conn.call.correlation_id,
+            version=conn.api_version,  # real ACS stamps the api-version of the request that created the leg
         )
         if operation_context is not None:
             payload["operationContext"] = operation_context
@@ -184,7 +192,7 @@ class World:
         )
 
     def participants_updated(self, call: Call) -> None:
-        participants = [p.to_wire() for p in call.participants.values()]
+        participants = [p.to_wire() for p in call.roster()]
         sequence = call.next_sequence()
         for conn in call.active_connections():
             if conn.state == CONNECTED:
@@ -220,10 +228,33 @@ class World:
         """The connection is established: CallConnected, then ParticipantsUpdated."""
         conn.state = CONNECTED
         conn.call.state = ESTABLISHED
+        self._seat_app(conn)
         self.emit(conn, "CallConnected", operation_context=operation_context)
-        participants = [p.to_wire() for p in conn.call.participants.values()]
+        participants = [p.to_wire() for p in conn.call.roster()]
         sequence = conn.call.next_sequence()
         self.emit(conn, "ParticipantsUpdated", {"participants": participants, "sequenceNumber": sequence})
+
+    def _seat_app(self, conn: Connection) -> None:
+        """The app's leg appears in the roster as its identity, as in every real capture (never twice)."""
+        call = conn.call
+        if conn.identity is None:
+            if call.app_members:
+                return  # a connect to a call the app already holds adds nobody (connect_call capture)
+            conn.identity = self.app_identity
+            conn.source = conn.source or conn.identity  # what getCall reports as the leg's source
+        raw = conn.identity.raw_id
+        if call.member(raw) is None:
+            call.app_members[raw] = Participant(conn.identity)
+
+    def _unseat_app(self, conn: Connection) -> bool:
+        """The leg left: its identity leaves the roster unless another live leg holds it. True if it left."""
+        identity = conn.identity
+        if identity is None or identity.raw_id not in conn.call.app_members:
+            return False
+        if any(c.identity == identity for c in conn.call.active_connections()):
+            return False
+        del conn.call.app_members[identity.raw_id]
+        return True
 
     def disconnect(self, conn: Connection, result: dict[str, Any] = ENDED_BY_API) -> None:
         """The app's leg ends: media stops, CallDisconnected is the last event."""
@@ -238,6 +269,8 @@ class World:
         call = conn.call
         if call.state == ESTABLISHED and not call.active_connections() and not call.participants:
             self.end_call(call)
+        elif self._unseat_app(conn) and call.state == ESTABLISHED:
+            self.participants_updated(call)
 
     def end_call(self, call: Call, result: dict[str, Any] = ENDED_BY_API) -> None:
         """The call ends for everyone."""
@@ -251,6 +284,7 @@ class World:
             if ring.call is call:
                 ring.settle(CALL_ENDED)
         call.participants.clear()
+        call.app_members.clear()
         current = asyncio.current_task()
         for task in list(call.tasks):
             if task is not current:

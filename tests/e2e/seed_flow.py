@@ -30,6 +30,7 @@ from app.actions.packing import callback_url_for
 from app.actions.prompts import Speech
 from app.events import AddParticipantSucceeded, IncomingCall, ParticipantsUpdated
 from config.settings import Settings
+from simulator.world.identity import resource_identity
 
 FLOW = "seed"
 router = Router(name=FLOW)
@@ -64,6 +65,11 @@ OPERATION_MARK = "via"
 def acs_user(settings: Settings, name: str) -> str:
     """An ACS user of the resource the service runs for (``8:acs:<resourceId>_<name>``)."""
     return f"8:acs:{settings.resource_id}_{name}"
+
+
+def with_app(settings: Settings, *raw_ids: str) -> list[str]:
+    """``raw_ids`` plus the resource's own identity, sorted: the roster ACS lists for a call the service holds."""
+    return sorted([*raw_ids, resource_identity(settings.resource_id).raw_id])
 
 
 def operation_callback_url(settings: Settings) -> str:
@@ -124,7 +130,13 @@ async def connected(call: CallActions, state: CallState, settings: Settings) -> 
 @router.participants_updated()
 async def roster(call: CallActions, state: CallState, settings: Settings, event: ParticipantsUpdated) -> None:
     wanted = state.get("wait_for")
-    if wanted and len(event.participants) >= int(wanted):
+    if not wanted:
+        return
+    if "self" not in state:  # ACS lists the service itself in the roster (as the call's source): don't count it
+        source = (await call.get_properties()).source
+        state["self"] = str(source.raw_id) if source is not None else ""
+    others = [p for p in event.participants if p.identifier is not None and p.identifier.raw_id != state["self"]]
+    if len(others) >= int(wanted):
         await _act(call, state, settings)
 
 

@@ -41,7 +41,7 @@ async def test_connect_by_server_call_id_to_a_call_the_service_is_not_in(phone: 
         "kind": "serverCallLocator",
     }
     assert connected.call_connection_id == connect.call_connection_id
-    assert participants(updated) == sorted([f"4:{CALLER}", target])
+    assert participants(updated) == seed_flow.with_app(phone.settings, f"4:{CALLER}", target)
     all_answered_200(entries)
 
 
@@ -54,7 +54,7 @@ async def test_connect_by_group_call_id(phone: Phone) -> None:
     entries = await phone.emulator.timeline(call.server_call_id)
     body = request(entries, "connect").detail["body"]
     assert body["callLocator"] == {"groupCallId": group, "kind": "groupCallLocator"}
-    assert participants(updated) == sorted([alice, bob])
+    assert participants(updated) == seed_flow.with_app(phone.settings, alice, bob)
     assert names(callbacks(entries)) == ["CallConnected", "ParticipantsUpdated"]
 
 
@@ -68,7 +68,7 @@ async def test_connect_by_room_id(phone: Phone) -> None:
     body = request(entries, "connect").detail["body"]
     assert body["callLocator"] == {"roomId": room, "kind": "roomCallLocator"}
     assert "flow=seed" in body["callbackUri"]
-    assert participants(updated) == sorted([carol, dave])
+    assert participants(updated) == seed_flow.with_app(phone.settings, carol, dave)
     assert names(callbacks(entries)) == ["CallConnected", "ParticipantsUpdated"]
 
 

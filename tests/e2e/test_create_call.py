@@ -37,7 +37,7 @@ async def test_1_to_1_call_to_a_phone_number_with_caller_id(phone: Phone) -> Non
     assert body["sourceCallerIdNumber"] == {"value": OWNED_CALLER_ID}
     assert "flow=seed" in body["callbackUri"]
     assert names(callbacks(entries))[:2] == ["CallConnected", "ParticipantsUpdated"]
-    assert participants(updated) == [f"4:{CALLEE}"]
+    assert participants(updated) == seed_flow.with_app(phone.settings, f"4:{CALLEE}")
     all_answered_200(entries)
 
 
@@ -51,7 +51,7 @@ async def test_1_to_1_call_to_an_acs_user(phone: Phone) -> None:
     assert [t["rawId"] for t in body["targets"]] == [user]
     assert body["targets"][0]["communicationUser"] == {"id": user}
     assert "sourceCallerIdNumber" not in body
-    assert participants(updated) == [user]
+    assert participants(updated) == seed_flow.with_app(phone.settings, user)
     all_answered_200(entries)
 
 
@@ -100,7 +100,9 @@ async def test_group_call_mixing_a_phone_number_and_an_acs_user(phone: Phone) ->
         phone,
         call.server_call_id,
         lambda entries: any(
-            participants(e) == both for e in callbacks(entries) if e.name.endswith("ParticipantsUpdated")
+            participants(e) == seed_flow.with_app(phone.settings, *both)
+            for e in callbacks(entries)
+            if e.name.endswith("ParticipantsUpdated")
         ),
         "a ParticipantsUpdated listing both",
     )

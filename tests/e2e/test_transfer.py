@@ -113,7 +113,7 @@ async def test_group_call_transfer_with_a_transferee_moves_only_the_transferee(p
         phone,
         call.server_call_id,
         lambda entries: any(
-            e.name.endswith("ParticipantsUpdated") and participants(e) == after
+            e.name.endswith("ParticipantsUpdated") and participants(e) == seed_flow.with_app(phone.settings, *after)
             for e in callbacks(entries)
             if any(p.name.endswith("CallTransferAccepted") and p.seq < e.seq for p in callbacks(entries))
         ),

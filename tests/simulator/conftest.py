@@ -20,6 +20,7 @@ from simulator.client import SimulatorClient
 from simulator.config import SubscriptionSpec
 from simulator.server import RunningSimulator, run_asgi, run_simulator
 from simulator.world.world import World
+from tests.simulator.audio import AUDIO_ROUTE
 
 TIME_SCALE = 0.02  # 1 simulated second = 20 ms
 WAIT = 5.0  # real seconds any awaited condition may take
@@ -67,6 +68,7 @@ class Receiver:
 
         return Starlette(
             routes=[
+                AUDIO_ROUTE,
                 Route("/eventgrid", eventgrid, methods=["POST"]),
                 Route("/{path:path}", callbacks, methods=["POST"]),
             ]
@@ -107,6 +109,15 @@ class Env:
     @property
     def key(self) -> str:
         return self.sim.config.access_key
+
+    @property
+    def app_id(self) -> str:
+        """The resource's own identity: in the roster of every call the app placed without a source."""
+        return self.world.app_identity.raw_id
+
+    def audio(self, name: str) -> str:
+        """A loopback prompt URL (``a.wav`` plays; ``page.html`` is not audio; other names are 404)."""
+        return f"{self.callback_url.removesuffix('/events')}/audio/{name}"
 
 
 @pytest.fixture

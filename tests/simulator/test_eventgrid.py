@@ -238,3 +238,15 @@ async def test_emulator_call_reaches_subscription_end_to_end() -> None:
     assert event["eventType"] == "Microsoft.Communication.IncomingCall"
     assert event["data"]["to"]["rawId"] == "4:+18005550100" and event["data"]["incomingCallContext"]
     assert note.query == "secret=qs" and note.headers["x-callwright-secret"] == "h"
+
+
+async def test_refused_handshakes_count_as_failed_attempts() -> None:
+    sink = RecordingSink(validation_status=403)
+    async with run_asgi(sink) as served:
+        async with delivery_harness(subscriptions=(_spec(served.base_url, max_attempts=2),)) as h:
+            h.service.publisher.incoming_call(DATA, server_call_id="sc-1")
+            await h.service.drain(5)
+            state = h.service.subscriptions.get("callwright")
+    assert state is not None
+    listed = state.to_json()
+    assert (listed["attempts"], listed["delivered"], listed["failed"]) == (2, 0, 1)  # 2 attempts, 1 event lost

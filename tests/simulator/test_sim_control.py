@@ -15,7 +15,11 @@ async def test_connect_to_room_group_and_unknown(env: Env) -> None:
     room = await env.control.create_room(["+15551110001", "+15551110002"], room_id="room-1")
     props = await env.client.connect_call(env.callback_url, room_id=room)
     update = await env.receiver.event(props.call_connection_id, "ParticipantsUpdated")
-    assert {p["identifier"]["rawId"] for p in update.data["participants"]} == {"4:+15551110001", "4:+15551110002"}
+    assert {p["identifier"]["rawId"] for p in update.data["participants"]} == {
+        "4:+15551110001",
+        "4:+15551110002",
+        env.app_id,
+    }
 
     group = await env.control.create_group(["+15551110003"])
     grouped = await env.client.connect_call(env.callback_url, group_call_id=group)

@@ -28,14 +28,15 @@ async def test_incoming_call_answer_connects_and_lists_the_caller(env: Env) -> N
     assert connected.data["operationContext"] == "hi"
     updated = await env.receiver.event(conn_id, "ParticipantsUpdated")
     assert updated.data["sequenceNumber"] == 1
-    assert [p["identifier"]["rawId"] for p in updated.data["participants"]] == [f"4:{CALLER}"]
+    # The app answered a phone call: it is in the roster as the resource's own identity.
+    assert [p["identifier"]["rawId"] for p in updated.data["participants"]] == [f"4:{CALLER}", env.app_id]
     assert env.receiver.types(conn_id)[:2] == ["CallConnected", "ParticipantsUpdated"]
 
     connection = env.client.get_call_connection(conn_id)
     props = await connection.get_call_properties()
     assert props.call_connection_state == "connected"
     participants = [p async for p in connection.list_participants()]
-    assert [p.identifier.raw_id for p in participants] == [f"4:{CALLER}"]
+    assert [p.identifier.raw_id for p in participants] == [f"4:{CALLER}", env.app_id]
     one = await connection.get_participant(PhoneNumberIdentifier(CALLER))
     assert one.identifier.raw_id == f"4:{CALLER}" and not one.is_muted
 

@@ -34,7 +34,7 @@ async def test_play_text_then_file_completes_in_order(env: Env) -> None:
     conn_id, _ = await _call(env)
     connection = env.client.get_call_connection(conn_id)
     await connection.play_media_to_all([TextSource(text="Hello there")], operation_context="greet")
-    await connection.play_media(FileSource(url="https://cdn.example/a.wav"), [PHONE], operation_context="two")
+    await connection.play_media(FileSource(url=env.audio("a.wav")), [PHONE], operation_context="two")
     await env.receiver.until(lambda: len(env.receiver.of(conn_id, "PlayCompleted")) == 2)
     media = [(e.type, e.data["operationContext"]) for e in env.receiver.of(conn_id, "PlayStarted", "PlayCompleted")]
     assert media == [
@@ -45,13 +45,37 @@ async def test_play_text_then_file_completes_in_order(env: Env) -> None:
     ]
 
 
-@pytest.mark.parametrize(("url", "sub_code"), [("https://x/a.ogg", 8535), ("https://x/notfound.wav", 8536)])
-async def test_play_failures(env: Env, url: str, sub_code: int) -> None:
+@pytest.mark.parametrize("name", ["page.html", "missing.wav", "https://dummy.com/dummyurl.wav"])
+async def test_play_of_an_unfetchable_or_non_audio_file_fails_before_it_starts(env: Env, name: str) -> None:
     conn_id, _ = await _call(env)
+    url = name if name.startswith("https:") else env.audio(name)
     await env.client.get_call_connection(conn_id).play_media_to_all([TextSource(text="hi"), FileSource(url=url)])
     failed = await env.receiver.event(conn_id, "PlayFailed")
-    assert failed.data["resultInformation"]["subCode"] == sub_code
+    assert (failed.data["resultInformation"]["code"], failed.data["resultInformation"]["subCode"]) == (400, 8535)
+    assert failed.data["resultInformation"]["message"] == "Action failed, file format is invalid."
     assert failed.data["failedPlaySourceIndex"] == 1
+    assert env.receiver.of(conn_id, "PlayStarted") == []  # the capture: PlayFailed with no PlayStarted
+
+
+async def test_play_of_a_loopback_wav_and_mp3_completes(env: Env) -> None:
+    conn_id, _ = await _call(env)
+    sources = [FileSource(url=env.audio("a.wav")), FileSource(url=env.audio("b.mp3"))]
+    await env.client.get_call_connection(conn_id).play_media_to_all(sources)
+    await env.receiver.event(conn_id, "PlayCompleted")
+    assert env.receiver.of(conn_id, "PlayFailed") == []
+
+
+async def test_play_to_one_participant_holds_them_until_it_ends(env: Env) -> None:
+    conn_id, _ = await _call(env)
+    await env.client.get_call_connection(conn_id).play_media(FileSource(url=env.audio("page.html")), [PHONE])
+    await env.receiver.event(conn_id, "PlayFailed")
+    await env.receiver.until(lambda: env.receiver.types(conn_id)[-1] == "ParticipantsUpdated")
+    after_connect = env.receiver.types(conn_id)[2:]
+    assert after_connect == ["ParticipantsUpdated", "PlayFailed", "ParticipantsUpdated"]
+    held, released = env.receiver.of(conn_id, "ParticipantsUpdated")[1:]
+    on_hold = {p["identifier"]["rawId"]: p["isOnHold"] for p in held.data["participants"]}
+    assert on_hold == {f"4:{BOB}": True, env.app_id: False}
+    assert not any(p["isOnHold"] for p in released.data["participants"])
 
 
 async def test_cancel_all_cancels_active_and_queued(env: Env) -> None:
@@ -171,7 +195,7 @@ async def test_continuous_dtmf_send_dtmf_hold_unhold(env: Env) -> None:
     with pytest.raises(HttpResponseError):
         await connection.send_dtmf_tones([DtmfTone.ONE] * 19, PHONE)
 
-    await connection.hold(PHONE, play_source=FileSource(url="https://x/music.mp3"))
+    await connection.hold(PHONE, play_source=FileSource(url=env.audio("music.mp3")))
     await env.receiver.until(
         lambda: any(
             p["isOnHold"] for e in env.receiver.of(conn_id, "ParticipantsUpdated") for p in e.data["participants"]
@@ -181,7 +205,7 @@ async def test_continuous_dtmf_send_dtmf_hold_unhold(env: Env) -> None:
     await env.receiver.until(
         lambda: not env.receiver.of(conn_id, "ParticipantsUpdated")[-1].data["participants"][0]["isOnHold"]
     )
-    await connection.hold(PHONE, play_source=FileSource(url="https://x/music.ogg"))
+    await connection.hold(PHONE, play_source=FileSource(url=env.audio("music.html")))
     await env.receiver.event(conn_id, "HoldFailed")
 
 

@@ -75,7 +75,7 @@ async def test_group_call_hang_up_leaves_the_others_talking(env: Env) -> None:
     await env.receiver.until(lambda: len(env.receiver.of(conn_id, "ParticipantsUpdated")) >= 2)
     updates = env.receiver.of(conn_id, "ParticipantsUpdated")
     assert [u.data["sequenceNumber"] for u in updates] == [1, 2]
-    assert {p["identifier"]["rawId"] for p in updates[-1].data["participants"]} == {f"4:{BOB}", user}
+    assert {p["identifier"]["rawId"] for p in updates[-1].data["participants"]} == {f"4:{BOB}", user, env.app_id}
     await env.client.get_call_connection(conn_id).hang_up(is_for_everyone=False)
     await env.receiver.event(conn_id, "CallDisconnected")
     assert (await env.control.get_call(props.server_call_id)).state == "established"
@@ -108,7 +108,7 @@ async def test_add_mute_remove_participant(env: Env) -> None:
     assert removed.data["operationContext"] == "rm"
     await env.receiver.until(lambda: env.receiver.types(conn_id)[-1] == "ParticipantsUpdated")
     last = env.receiver.of(conn_id, "ParticipantsUpdated")[-1]
-    assert [p["identifier"]["rawId"] for p in last.data["participants"]] == [f"4:{BOB}", dave]
+    assert [p["identifier"]["rawId"] for p in last.data["participants"]] == [f"4:{BOB}", dave, env.app_id]
     sequence = [e.data["sequenceNumber"] for e in env.receiver.of(conn_id, "ParticipantsUpdated")]
     assert sequence == sorted(sequence) and len(set(sequence)) == len(sequence)
 
@@ -194,7 +194,7 @@ async def test_participant_list_pages_with_next_link(env: Env) -> None:
         env.world.join(call, Identifier(f"4:+1555999000{i}"))
     env.world.timing = Timing(page_size=2)
     participants = [p async for p in env.client.get_call_connection(conn_id).list_participants()]
-    assert len(participants) == 5
-    assert len({p.identifier.raw_id for p in participants}) == 5
+    assert len(participants) == 6  # five parties and the app itself
+    assert len({p.identifier.raw_id for p in participants}) == 6
     requests = [e for e in env.sim.app.state.timeline.for_call(call.server_call_id) if e.name == "listParticipants"]
-    assert len(requests) == 3  # pages of 2, 2 and 1: the SDK followed nextLink twice
+    assert len(requests) == 3  # pages of 2, 2 and 2: the SDK followed nextLink twice
