@@ -90,6 +90,8 @@ class Dispatcher:
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"flow names must be unique; repeated: {', '.join(duplicates)}")
+        for router in [*flows, *common]:
+            router.check()
         self.settings = settings
         self.flows = {router.name: router for router in flows}
         self.common = list(common)

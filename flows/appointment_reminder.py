@@ -42,10 +42,10 @@ def _record(state: CallState, log: Log, outcome: str, **fields: object) -> None:
     log.info("reminder_outcome", outcome=outcome, **fields)
 
 
-confirmed_bye = Farewell(router, name="confirmed", message=CONFIRMED)
-cancelled_bye = Farewell(router, name="cancelled", message=CANCELLED)
-no_response_bye = Farewell(router, name="no_response", message=NO_RESPONSE)
-agent_unavailable_bye = Farewell(router, name="agent_unavailable", message=AGENT_UNAVAILABLE)
+confirmed_bye = Farewell(name="confirmed", message=CONFIRMED)
+cancelled_bye = Farewell(name="cancelled", message=CANCELLED)
+no_response_bye = Farewell(name="no_response", message=NO_RESPONSE)
+agent_unavailable_bye = Farewell(name="agent_unavailable", message=AGENT_UNAVAILABLE)
 
 
 async def confirm(call: CallActions, state: CallState, log: Log) -> None:
@@ -73,20 +73,19 @@ async def agent_connected(state: CallState, log: Log) -> None:
 
 
 agent = AgentTransfer(
-    router,
     name="agent",
     target=lambda settings: settings.flows.agent_number,
     on_connected=agent_connected,
     on_unavailable=agent_unavailable,
 )
 menu = Menu(
-    router,
     name="reminder",
     prompt=reminder,
     options={"1": confirm, "2": cancel, "0": agent},
     fallback=no_response,
     max_attempts=2,
 )
+router.include(menu, agent, confirmed_bye, cancelled_bye, no_response_bye, agent_unavailable_bye)
 
 
 @router.call_connected()

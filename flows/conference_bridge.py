@@ -10,16 +10,19 @@
 Why a dial-back: a PSTN caller cannot be moved into a room with the actions Callwright exposes today (ACS's
 ``MoveParticipants`` would do it without the second ring); adding a phone to a room call is supported, so the room
 leg rings the caller back. The lobby and the room leg are separate calls with separate state; what the room leg
-needs (the caller, host or not) travels in the operation context of the connect.
+needs (the caller, host or not) travels in the operation context of the connect. Who is in a room is shared state
+(``session.shared("conference_bridge:<room>")``), so the host's leg can remove the guest who joined last.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, unquote
 
 from app import CallActions, CallState, Log, OperationContext, Router
 from app.actions.errors import CallActionError
 from app.events import AddParticipantFailed, ConnectFailed, ContinuousDtmfRecognitionToneReceived, IncomingCall
+from app.session import CallSession
 from config.settings import Settings
 from handlers import Digits, Farewell, Safety, classify
 
@@ -100,11 +103,10 @@ async def pin_accepted(call: CallActions, state: CallState, settings: Settings, 
     await call.play(CONNECTING, context=Connecting(room=room, host=host))
 
 
-bad_pin = Farewell(router, name="bad_pin", message=BAD_PIN)
-ended = Farewell(router, name="ended", message=ENDED)
-room_unavailable = Farewell(router, name="room_unavailable", message=ROOM_UNAVAILABLE)
+bad_pin = Farewell(name="bad_pin", message=BAD_PIN)
+ended = Farewell(name="ended", message=ENDED)
+room_unavailable = Farewell(name="room_unavailable", message=ROOM_UNAVAILABLE)
 pin = Digits(
-    router,
     name="pin",
     prompt=PIN_PROMPT,
     length=PIN_LENGTH,
@@ -112,6 +114,7 @@ pin = Digits(
     on_complete=pin_accepted,
     on_fail=bad_pin,
 )
+router.include(pin, bad_pin, ended, room_unavailable)
 
 
 # --- lobby -------------------------------------------------------------------------------------------------------
@@ -167,11 +170,18 @@ async def room_unreachable(event: ConnectFailed, call: CallActions, ctx: RoomLeg
         await room_unavailable.start(call.for_connection(ctx.lobby))
 
 
+def room_key(room: str) -> str:
+    """The shared state of a room: every caller's room leg names the same key, so the host's leg sees everyone."""
+    return f"conference_bridge:{room}"
+
+
 @router.add_participant_succeeded(context=Invite)
-async def caller_joined(call: CallActions, ctx: Invite, state: CallState, log: Log) -> None:
+async def caller_joined(call: CallActions, ctx: Invite, session: CallSession, state: CallState, log: Log) -> None:
     caller = unquote(ctx.caller)
-    state["members"] = [*state.get("members", []), caller]
-    log.info("conference_joined", room=ctx.room, host=ctx.host, members=len(state["members"]))
+    room = await session.shared(room_key(ctx.room))
+    room["members"] = [*(member for member in room.get("members", []) if member != caller), caller]
+    state["room"] = ctx.room
+    log.info("conference_joined", room=ctx.room, host=ctx.host, members=len(room["members"]))
     if ctx.host:
         state["host"] = caller
         await call.start_continuous_dtmf(target=caller, context=Moderator(host=ctx.caller))
@@ -185,7 +195,12 @@ async def caller_unreachable(event: AddParticipantFailed, call: CallActions, ctx
 
 @router.continuous_dtmf_tone_received(context=Moderator)
 async def moderator_key(
-    event: ContinuousDtmfRecognitionToneReceived, call: CallActions, ctx: Moderator, state: CallState, log: Log
+    event: ContinuousDtmfRecognitionToneReceived,
+    call: CallActions,
+    ctx: Moderator,
+    session: CallSession,
+    state: CallState,
+    log: Log,
 ) -> None:
     key = event.digit
     if key == "*":
@@ -202,7 +217,7 @@ async def moderator_key(
         await _mute_all(call, host, log)
         await call.play(MUTED, to=host)
     else:
-        await _remove_last(call, host, state)
+        await _remove_last(call, host, await session.shared(room_key(state.get("room", ""))), log)
 
 
 async def _mute_all(call: CallActions, host: str, log: Log) -> None:
@@ -217,10 +232,19 @@ async def _mute_all(call: CallActions, host: str, log: Log) -> None:
             log.info("mute_skipped", status=error.status, code=error.code)
 
 
-async def _remove_last(call: CallActions, host: str, state: CallState) -> None:
-    members = [member for member in state.get("members", []) if member != host]
-    if not members:
+async def _remove_last(call: CallActions, host: str, room: dict[str, Any], log: Log) -> None:
+    """Remove the guest who joined last and is still in the room (the list outlives callers who hung up)."""
+    present = {
+        str(participant.identifier.raw_id)
+        for participant in await call.list_participants()
+        if participant.identifier is not None
+    }
+    members = [member for member in room.get("members", []) if member in present]
+    room["members"] = members
+    guests = [member for member in members if member != host]
+    if not guests:
+        log.info("moderator_nobody_to_remove")
         return
-    last = members[-1]
-    state["members"] = [member for member in state.get("members", []) if member != last]
+    last = guests[-1]
+    room["members"] = [member for member in members if member != last]
     await call.remove_participant(last, context=Removal())

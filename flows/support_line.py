@@ -97,35 +97,20 @@ def _account_header(state: CallState) -> dict[str, str]:
     return {"X-MS-Custom-Account": account} if isinstance(account, str) else {}
 
 
-# --- kits (leaves first: a kit's routes must exist before it) ----------------------------------------------------
+# --- kits: declared in any order, wired once they all exist, included into the flow -------------------------------
 
-voicemail = Voicemail(router, name="voicemail")
-after_hours_voicemail = Voicemail(router, name="closed_voicemail", prompt=CLOSED)
-callback_goodbye = Farewell(router, name="callback_bye", message=CALLBACK)
-
-
-async def request_callback(call: CallActions, state: CallState, log: Log) -> None:
-    state["callback_requested"] = True
-    log.info("callback_requested", number=call.party)
-    await callback_goodbye.start(call, state)
-
-
-unavailable_menu = Menu(
-    router,
-    name="unavailable",
-    prompt=UNAVAILABLE,
-    options={"1": voicemail, "2": request_callback},
-    fallback=voicemail,
-)
+voicemail = Voicemail(name="voicemail")
+after_hours_voicemail = Voicemail(name="closed_voicemail", prompt=CLOSED)
+callback_goodbye = Farewell(name="callback_bye", message=CALLBACK)
+main_menu = Menu(name="main", prompt=MAIN)
+unavailable_menu = Menu(name="unavailable", prompt=UNAVAILABLE, fallback=voicemail)
 agent = AgentTransfer(
-    router,
     name="agent",
     target=lambda settings: settings.flows.agent_number,
     sip_headers=_account_header,
     on_unavailable=unavailable_menu,
 )
 specialist = AgentTransfer(
-    router,
     name="specialist",
     mode="add",
     target=lambda settings: settings.flows.specialist_number,
@@ -139,7 +124,6 @@ specialist = AgentTransfer(
     on_unavailable=unavailable_menu,
 )
 account = Digits(
-    router,
     name="account",
     prompt=ACCOUNT,
     length=ACCOUNT_LENGTH,
@@ -147,33 +131,36 @@ account = Digits(
     on_complete=agent,
     on_fail=agent,  # a person can still help without the number
 )
+billing_menu = Menu(name="billing", prompt=BILLING, fallback=agent)
+technical_menu = Menu(name="technical", prompt=TECHNICAL, fallback=agent)
+language = LanguageChoice(name="language", on_selected=main_menu)
+
+main_menu.option("1", billing_menu).option("2", technical_menu).option("3", voicemail)
+billing_menu.option("1", account).option("2", agent).option("*", main_menu)
+technical_menu.option("1", specialist).option("2", agent).option("0", agent).option("*", main_menu)
+unavailable_menu.option("1", voicemail)
 
 
-async def back_to_main(call: CallActions, state: CallState) -> None:
-    await main_menu.start(call, state)
+@unavailable_menu.option("2")
+async def request_callback(call: CallActions, state: CallState, log: Log) -> None:
+    state["callback_requested"] = True
+    log.info("callback_requested", number=call.party)
+    await callback_goodbye.start(call, state)
 
 
-billing_menu = Menu(
-    router,
-    name="billing",
-    prompt=BILLING,
-    options={"1": account, "2": agent, "*": back_to_main},
-    fallback=agent,
+router.include(
+    language,
+    main_menu,
+    billing_menu,
+    technical_menu,
+    account,
+    agent,
+    specialist,
+    unavailable_menu,
+    voicemail,
+    after_hours_voicemail,
+    callback_goodbye,
 )
-technical_menu = Menu(
-    router,
-    name="technical",
-    prompt=TECHNICAL,
-    options={"1": specialist, "2": agent, "0": agent, "*": back_to_main},
-    fallback=agent,
-)
-main_menu = Menu(
-    router,
-    name="main",
-    prompt=MAIN,
-    options={"1": billing_menu, "2": technical_menu, "3": voicemail},
-)
-language = LanguageChoice(router, name="language", on_selected=main_menu)
 
 
 # --- entry ---------------------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """IVR kits for flows: menus, digit entry, business hours, language, agent transfer, voicemail, safety.
 
-Each kit is created at import time against a flow's router and registers its own handlers there::
+Each kit is a router; a flow declares its kits, wires them, and includes them (in any order)::
 
     from handlers import Menu, Safety, Voicemail
 
     router = Router(name="support_line")
     Safety(router)
-    voicemail = Voicemail(router, name="voicemail")
-    main_menu = Menu(router, name="main", prompt="To leave a message press 3.", options={"3": voicemail})
+    voicemail = Voicemail(name="voicemail")
+    main_menu = Menu(name="main", prompt="To leave a message press 3.", options={"3": voicemail})
+    router.include(main_menu, voicemail)
 
 See ``docs/ivr.md``.
 """
@@ -16,7 +17,7 @@ from handlers.agent_transfer import AgentTransfer, classify
 from handlers.digits import Digits, read_back, valid_date
 from handlers.farewell import Farewell
 from handlers.hours import CLOCK, BusinessHours, closed_now, open_now
-from handlers.kit import Kit, Route, Target
+from handlers.kit import Attempts, Kit, KitNotIncluded, Route, Target
 from handlers.language import ENGLISH, SPANISH, Language, LanguageChoice
 from handlers.menu import Menu
 from handlers.prompting import Localized, PromptSpec, render
@@ -28,10 +29,12 @@ __all__ = [
     "ENGLISH",
     "SPANISH",
     "AgentTransfer",
+    "Attempts",
     "BusinessHours",
     "Digits",
     "Farewell",
     "Kit",
+    "KitNotIncluded",
     "Language",
     "LanguageChoice",
     "Localized",

@@ -3,19 +3,18 @@
 Example::
 
     agent = AgentTransfer(
-        router,
         name="agent",
         target=lambda settings: settings.flows.agent_number,
         on_unavailable=voicemail,               # after the apology: voicemail, a callback offer, ...
     )
     specialist = AgentTransfer(
-        router,
         name="specialist",
         mode="add",
         target=lambda settings: settings.flows.specialist_number,
         caller_id=lambda settings: settings.flows.support_number,
         on_unavailable=voicemail,
     )
+    router.include(agent, specialist)
 
 ``CallTransferFailed``, ``AddParticipantFailed`` and a cancelled invitation are classified as ``busy``,
 ``no_answer``, ``declined`` or ``failed`` (:func:`classify`); the caller hears the matching apology, then
@@ -25,16 +24,17 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Literal
 
 import structlog
 
+from app import Log
 from app.actions.call import CallActions
 from app.actions.errors import CallActionError
 from app.actions.prompts import Audio
 from app.context import OperationContext
 from app.events import CallEvent
-from app.routing import Router
+from app.routing import HandlerArgs
 from app.state.base import CallState
 from config.settings import Settings
 from handlers.kit import Kit, Target
@@ -124,7 +124,6 @@ class AgentTransfer(Kit):
 
     def __init__(
         self,
-        router: Router,
         *,
         name: str,
         target: Setting,
@@ -137,7 +136,7 @@ class AgentTransfer(Kit):
         on_unavailable: Target | None = None,
         sip_headers: Mapping[str, str] | Callable[[CallState], Mapping[str, str]] | None = None,
     ) -> None:
-        super().__init__(router, name=name)
+        super().__init__(name=name)
         self.target, self.mode, self.caller_id = target, mode, caller_id
         self.hold_music = hold_music
         self.invitation_timeout_s = invitation_timeout_s
@@ -148,17 +147,19 @@ class AgentTransfer(Kit):
         self.outcome_key = f"{name}_outcome"
         self._invitation_key = f"{name}_invitation"
         self._hold_key = f"{name}_on_hold"
+
+    def wire(self) -> None:
         self.Step = self._context(AgentStep)
         self.Sorry = self._context(ApologyStep, ".sorry")
-        router.call_transfer_accepted(context=self.Step)(self._on_connected)
-        router.add_participant_succeeded(context=self.Step)(self._on_connected)
-        router.call_transfer_failed(context=self.Step)(self._on_failed)
-        router.add_participant_failed(context=self.Step)(self._on_failed)
-        router.cancel_add_participant_succeeded(context=self.Step)(self._on_failed)
-        router.play_completed(context=self.Sorry)(self._after_apology)
-        router.play_failed(context=self.Sorry)(self._after_apology)
+        self.call_transfer_accepted(context=self.Step)(self._on_connected)
+        self.add_participant_succeeded(context=self.Step)(self._on_connected)
+        self.call_transfer_failed(context=self.Step)(self._on_failed)
+        self.add_participant_failed(context=self.Step)(self._on_failed)
+        self.cancel_add_participant_succeeded(context=self.Step)(self._on_failed)
+        self.play_completed(context=self.Sorry)(self._after_apology)
+        self.play_failed(context=self.Sorry)(self._after_apology)
 
-    async def start(self, call: CallActions, state: CallState | None = None) -> None:
+    async def _start(self, call: CallActions, state: CallState | None) -> None:
         """Transfer, or invite and hold the caller; the outcome arrives as an event."""
         state = state if state is not None else {}
         target = _value(self.target, call.settings)
@@ -200,32 +201,28 @@ class AgentTransfer(Kit):
             except CallActionError as error:
                 _warn("unhold_failed", error)
 
-    async def _on_connected(self, **args: Any) -> None:
-        state: CallState = args["state"]
-        await self._release_hold(args["call"], state)
+    async def _on_connected(self, call: CallActions, state: CallState, log: Log, args: HandlerArgs) -> None:
+        await self._release_hold(call, state)
         state[self.outcome_key] = "connected"
-        args["log"].info("agent_connected", kit=self.prefix, mode=self.mode)
+        log.info("agent_connected", kit=self.prefix, mode=self.mode)
         if self.on_connected is not None:
             await self.on_connected(args)
 
-    async def _on_failed(self, **args: Any) -> None:
-        call: CallActions = args["call"]
-        state: CallState = args["state"]
-        event: CallEvent = args["event"]
+    async def _on_failed(self, event: CallEvent, call: CallActions, state: CallState, log: Log) -> None:
         reason = "no_answer" if event.event_name == "CancelAddParticipantSucceeded" else classify(event)
         await self._release_hold(call, state)
         state[self.outcome_key] = reason
-        args["log"].warning(
+        log.warning(
             "agent_unavailable", kit=self.prefix, reason=reason, code=event.result_code, sub_code=event.sub_code
         )
         apology = render(self.apologies[reason], locale=call.locale, state=state)
         await call.play(apology, context=self.Sorry(reason=reason))
 
-    async def _after_apology(self, **args: Any) -> None:
+    async def _after_apology(self, call: CallActions, args: HandlerArgs) -> None:
         if self.on_unavailable is not None:
             await self.on_unavailable(args)
         else:
-            await args["call"].hang_up(for_everyone=True)
+            await call.hang_up(for_everyone=True)
 
 
 def _value(setting: Setting, settings: Settings) -> str:

@@ -3,7 +3,6 @@
 Example::
 
     pin = Digits(
-        router,
         name="pin",
         prompt="Please enter your four digit PIN, then press pound.",
         length=4,
@@ -24,15 +23,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+from app import Log
 from app.actions.call import CallActions
 from app.context import OperationContext
 from app.errors import HandlerRegistrationError
-from app.events import RecognizeCompleted
-from app.routing import Router
+from app.events import RecognizeCompleted, RecognizeFailed
+from app.routing import HandlerArgs
 from app.state.base import CallState
 from config.settings import Settings
 from handlers.farewell import Farewell
-from handlers.kit import Kit, Route, Target
+from handlers.kit import Attempts, Kit, Target
 from handlers.prompting import Localized, PromptSpec, Spoken, join, render
 
 NO_INPUT = Localized({"en-US": "Sorry, I didn't hear any digits.", "es-MX": "Disculpe, no escuché ningún número."})
@@ -65,7 +65,7 @@ def valid_date(fmt: str = "%m%d%Y") -> Callable[[str], bool]:
 
     Example::
 
-        Digits(router, name="dob", prompt="Enter your date of birth as month, day, year.", length=8,
+        Digits(name="dob", prompt="Enter your date of birth as month, day, year.", length=8,
                validator=valid_date())
     """
 
@@ -100,7 +100,6 @@ class Digits(Kit):
 
     def __init__(
         self,
-        router: Router,
         *,
         name: str,
         prompt: PromptSpec,
@@ -120,7 +119,7 @@ class Digits(Kit):
         inter_tone_timeout_s: int = 4,
         state_key: str | None = None,
     ) -> None:
-        super().__init__(router, name=name)
+        super().__init__(name=name)
         if length is not None:
             min_length = max_length = length
         if not 1 <= min_length <= max_length <= 30:
@@ -133,24 +132,24 @@ class Digits(Kit):
         self.confirm_prompt = confirm_prompt
         self.stop_tone = stop_tone
         self.no_input_prompt, self.invalid_prompt = no_input_prompt, invalid_prompt
-        self.max_attempts = max_attempts
+        self.attempts = Attempts(max_attempts)
         self.timeout_s, self.inter_tone_timeout_s = timeout_s, inter_tone_timeout_s
         self.state_key = state_key or name
         self.pending_key = f"{self.state_key}_pending"
+        self.on_complete = self._route(on_complete, "on_complete")
+        self.on_fail = self._route(on_fail or self.include(Farewell(name=f"{name}-bye", message=GOODBYE)), "on_fail")
+
+    def wire(self) -> None:
         self.Step = self._context(DigitsStep)
-        router.recognize_completed(context=self.Step)(self._on_keys)
-        router.recognize_failed(context=self.Step)(self._on_failed)
-        self.on_complete = Route(on_complete, label=f"{self!r} on_complete")
-        self.on_fail: Route = self._route(on_fail, "on_fail") or Route(
-            Farewell(router, name=f"{name}-bye", message=GOODBYE), label=f"{self!r} on_fail"
-        )
+        self.recognize_completed(context=self.Step)(self._on_keys)
+        self.recognize_failed(context=self.Step)(self._on_failed)
 
     def value(self, state: Mapping[str, Any]) -> str | None:
         """The collected value, once ``on_complete`` has been reached."""
         found = state.get(self.state_key)
         return found if isinstance(found, str) else None
 
-    async def start(self, call: CallActions, state: CallState | None = None) -> None:
+    async def _start(self, call: CallActions, state: CallState | None) -> None:
         if state is not None:
             state.pop(self.pending_key, None)
         await self._enter(call, render(self.prompt, locale=call.locale, state=state), attempt=1)
@@ -188,84 +187,98 @@ class Digits(Kit):
             context=self.Step(attempt=attempt, phase="confirm"),
         )
 
-    async def _again(self, args: Mapping[str, Any], preface: PromptSpec) -> None:
-        """Re-prompt for the value, or give up after ``max_attempts``."""
-        call: CallActions = args["call"]
-        state: CallState = args["state"]
-        step: DigitsStep = args["ctx"]
+    async def _give_up(self, state: CallState, step: DigitsStep, log: Log, args: HandlerArgs) -> None:
         state.pop(self.pending_key, None)
-        if step.attempt >= self.max_attempts:
-            args["log"].info("digits_failed", kit=self.prefix, attempts=step.attempt)
-            await self.on_fail(args)
-            return
+        log.info("digits_failed", kit=self.prefix, attempts=step.attempt)
+        await self.on_fail(args)
+
+    async def _again(
+        self, call: CallActions, state: CallState, step: DigitsStep, log: Log, args: HandlerArgs, *, preface: PromptSpec
+    ) -> None:
+        """Re-prompt for the value, or give up after ``max_attempts``."""
+        state.pop(self.pending_key, None)
         spoken = join(
             render(preface, locale=call.locale, state=state), render(self.prompt, locale=call.locale, state=state)
         )
-        await self._enter(call, spoken, attempt=step.attempt + 1)
+        await self.attempts.again(
+            step.attempt,
+            ask=lambda n: self._enter(call, spoken, attempt=n),
+            give_up=lambda: self._give_up(state, step, log, args),
+        )
 
-    async def _complete(self, args: Mapping[str, Any], value: str) -> None:
-        state: CallState = args["state"]
+    async def _confirm_again(
+        self,
+        call: CallActions,
+        state: CallState,
+        step: DigitsStep,
+        log: Log,
+        args: HandlerArgs,
+        *,
+        pending: str,
+        preface: PromptSpec,
+    ) -> None:
+        spoken = render(preface, locale=call.locale, state=state)
+        await self.attempts.again(
+            step.attempt,
+            ask=lambda n: self._ask_confirm(call, pending, attempt=n, preface=spoken),
+            give_up=lambda: self._give_up(state, step, log, args),
+        )
+
+    async def _complete(self, state: CallState, log: Log, args: HandlerArgs, value: str) -> None:
         state.pop(self.pending_key, None)
         state[self.state_key] = value
-        args["log"].info("digits_collected", kit=self.prefix, length=len(value))  # never the value itself
+        log.info("digits_collected", kit=self.prefix, length=len(value))  # never the value itself
         await self.on_complete(args)
 
     # --- handlers ---------------------------------------------------------------------------------------------------
 
-    async def _on_keys(self, **args: Any) -> None:
-        event: RecognizeCompleted = args["event"]
-        step: DigitsStep = args["ctx"]
-        if step.phase == "confirm":
-            await self._on_confirm(args, event.digits[:1])
+    async def _on_keys(
+        self,
+        event: RecognizeCompleted,
+        call: CallActions,
+        state: CallState,
+        ctx: DigitsStep,
+        settings: Settings,
+        log: Log,
+        args: HandlerArgs,
+    ) -> None:
+        if ctx.phase == "confirm":
+            await self._on_confirm(call, state, ctx, log, args, key=event.digits[:1])
             return
         value = event.digits.rstrip(self.stop_tone) if self.stop_tone else event.digits
-        if not self.is_valid(value, args["settings"]):
-            args["log"].info("digits_invalid", kit=self.prefix, attempt=step.attempt, length=len(value))
-            await self._again(args, self.invalid_prompt)
+        if not self.is_valid(value, settings):
+            log.info("digits_invalid", kit=self.prefix, attempt=ctx.attempt, length=len(value))
+            await self._again(call, state, ctx, log, args, preface=self.invalid_prompt)
             return
         if not self.confirm:
-            await self._complete(args, value)
+            await self._complete(state, log, args, value)
             return
-        args["state"][self.pending_key] = value
-        await self._ask_confirm(args["call"], value, attempt=step.attempt, preface=None)
+        state[self.pending_key] = value
+        await self._ask_confirm(call, value, attempt=ctx.attempt, preface=None)
 
-    async def _on_confirm(self, args: Mapping[str, Any], key: str) -> None:
-        state: CallState = args["state"]
-        step: DigitsStep = args["ctx"]
+    async def _on_confirm(
+        self, call: CallActions, state: CallState, step: DigitsStep, log: Log, args: HandlerArgs, *, key: str
+    ) -> None:
         pending = state.get(self.pending_key)
         if not isinstance(pending, str):  # state lost (expired): start the entry over
-            await self._again(args, self.invalid_prompt)
-            return
-        if key == CONFIRM_KEY:
-            await self._complete(args, pending)
+            await self._again(call, state, step, log, args, preface=self.invalid_prompt)
+        elif key == CONFIRM_KEY:
+            await self._complete(state, log, args, pending)
         elif key == REENTER_KEY:
             # Re-entering is the caller's choice, not a failure: the attempt count stays.
             state.pop(self.pending_key, None)
-            call: CallActions = args["call"]
             await self._enter(call, render(self.prompt, locale=call.locale, state=state), attempt=step.attempt)
         else:
-            await self._confirm_again(args, pending, self.invalid_prompt)
+            await self._confirm_again(call, state, step, log, args, pending=pending, preface=self.invalid_prompt)
 
-    async def _confirm_again(self, args: Mapping[str, Any], pending: str, preface: PromptSpec) -> None:
-        step: DigitsStep = args["ctx"]
-        call: CallActions = args["call"]
-        if step.attempt >= self.max_attempts:
-            args["state"].pop(self.pending_key, None)
-            args["log"].info("digits_failed", kit=self.prefix, attempts=step.attempt)
-            await self.on_fail(args)
+    async def _on_failed(
+        self, event: RecognizeFailed, call: CallActions, state: CallState, ctx: DigitsStep, log: Log, args: HandlerArgs
+    ) -> None:
+        log.info("digits_no_input", kit=self.prefix, phase=ctx.phase, sub_code=event.sub_code)
+        pending = state.get(self.pending_key)
+        if ctx.phase == "confirm" and isinstance(pending, str):
+            await self._confirm_again(call, state, ctx, log, args, pending=pending, preface=self.no_input_prompt)
             return
-        spoken = render(preface, locale=call.locale, state=args["state"])
-        await self._ask_confirm(call, pending, attempt=step.attempt + 1, preface=spoken)
-
-    async def _on_failed(self, **args: Any) -> None:
-        step: DigitsStep = args["ctx"]
-        event = args["event"]
-        args["log"].info("digits_no_input", kit=self.prefix, phase=step.phase, sub_code=event.sub_code)
-        if step.phase == "confirm":
-            pending = args["state"].get(self.pending_key)
-            if isinstance(pending, str):
-                await self._confirm_again(args, pending, self.no_input_prompt)
-                return
         # 8532: keys were pressed, then the caller stopped before finishing: that is an incomplete entry.
         preface = self.invalid_prompt if event.sub_code == 8532 else self.no_input_prompt
-        await self._again(args, preface)
+        await self._again(call, state, ctx, log, args, preface=preface)

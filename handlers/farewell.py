@@ -2,7 +2,7 @@
 
 Example::
 
-    goodbye = Farewell(router, name="bye", message="Thank you for calling. Goodbye.")
+    goodbye = router.include(Farewell(name="bye", message="Thank you for calling. Goodbye."))
 
     @router.recognize_completed(context=Menu, when=lambda event: event.digits == "9")
     async def leave(call: CallActions) -> None:
@@ -11,11 +11,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.actions.call import CallActions
 from app.context import OperationContext
-from app.routing import Router
 from app.state.base import CallState
 from handlers.kit import Kit
 from handlers.prompting import PromptSpec, render
@@ -30,18 +27,19 @@ class Farewell(Kit):
 
     kind = "farewell"
 
-    def __init__(self, router: Router, *, name: str, message: PromptSpec, for_everyone: bool = True) -> None:
-        super().__init__(router, name=name)
+    def __init__(self, *, name: str, message: PromptSpec, for_everyone: bool = True) -> None:
+        super().__init__(name=name)
         self.message = message
         self.for_everyone = for_everyone
-        self.Step = self._context(FarewellStep)
-        router.play_completed(context=self.Step)(self._hang_up)
-        router.play_failed(context=self.Step)(self._hang_up)
 
-    async def start(self, call: CallActions, state: CallState | None = None) -> None:
+    def wire(self) -> None:
+        self.Step = self._context(FarewellStep)
+        self.play_completed(context=self.Step)(self._hang_up)
+        self.play_failed(context=self.Step)(self._hang_up)
+
+    async def _start(self, call: CallActions, state: CallState | None) -> None:
         prompt = render(self.message, locale=call.locale, state=state)
         await call.play(prompt, context=self.Step())
 
-    async def _hang_up(self, **args: Any) -> None:
-        call: CallActions = args["call"]
+    async def _hang_up(self, call: CallActions) -> None:
         await call.hang_up(for_everyone=self.for_everyone)

@@ -2,13 +2,13 @@
 
 Example::
 
-    language = LanguageChoice(router, name="language", on_selected=main_menu)
+    language = router.include(LanguageChoice(name="language", on_selected=main_menu))
 
     @router.call_connected(context=Welcome)
     async def welcome(call: CallActions) -> None:
         await language.start(call)
 
-The choice is applied with ``call.set_language(locale, voice)``, which the dispatcher keeps in the call's state,
+The choice is applied with ``call.set_language(locale, voice)``, which the dispatcher keeps in the call's session,
 so every later prompt (plain strings, and :class:`~handlers.prompting.Localized` ones) uses it. The locale is also
 stored in ``state["language"]``. Silence or wrong keys up to ``max_attempts`` fall back to the first language.
 """
@@ -17,17 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from app import Log
 from app.actions.call import CallActions
 from app.actions.prompts import Choice
 from app.context import OperationContext
 from app.errors import HandlerRegistrationError
 from app.events import RecognizeCompleted
-from app.routing import Router
+from app.routing import HandlerArgs
 from app.state.base import CallState
-from handlers.kit import Kit, Route, Target
-from handlers.prompting import PromptSpec, join, render
+from handlers.kit import Attempts, Kit, Target
+from handlers.prompting import PromptSpec, Spoken, join, render
 
 STATE_KEY = "language"
 
@@ -65,7 +65,6 @@ class LanguageChoice(Kit):
 
     def __init__(
         self,
-        router: Router,
         *,
         name: str,
         on_selected: Target,
@@ -77,24 +76,27 @@ class LanguageChoice(Kit):
         speech: bool = False,
         state_key: str = STATE_KEY,
     ) -> None:
-        super().__init__(router, name=name)
+        super().__init__(name=name)
         keys = [language.key for language in languages]
         if not languages or len(set(keys)) != len(keys):
             raise HandlerRegistrationError(f"{self!r}: give at least one language, each with its own key")
         self.languages = tuple(languages)
         self.prompt, self.retry_prompt = prompt, retry_prompt
-        self.max_attempts, self.timeout_s = max_attempts, timeout_s
+        self.attempts = Attempts(max_attempts)
+        self.timeout_s = timeout_s
         self.speech = speech
         self.state_key = state_key
-        self.Step = self._context(LanguageStep)
-        self.on_selected = Route(on_selected, label=f"{self!r} on_selected")
-        router.recognize_completed(context=self.Step)(self._on_choice)
-        router.recognize_failed(context=self.Step)(self._on_silence)
+        self.on_selected = self._route(on_selected, "on_selected")
 
-    async def start(self, call: CallActions, state: CallState | None = None) -> None:
+    def wire(self) -> None:
+        self.Step = self._context(LanguageStep)
+        self.recognize_completed(context=self.Step)(self._on_choice)
+        self.recognize_failed(context=self.Step)(self._on_silence)
+
+    async def _start(self, call: CallActions, state: CallState | None) -> None:
         await self._ask(call, render(self.prompt, locale=call.locale, state=state), attempt=1)
 
-    async def _ask(self, call: CallActions, prompt: Any, *, attempt: int) -> None:
+    async def _ask(self, call: CallActions, prompt: Spoken, *, attempt: int) -> None:
         context = self.Step(attempt=attempt)
         if self.speech:
             choices = [Choice(lang.locale, lang.phrases or (lang.locale,), tone=lang.key) for lang in self.languages]
@@ -108,31 +110,43 @@ class LanguageChoice(Kit):
                 return language
         return None
 
-    async def _select(self, args: dict[str, Any], language: Language, *, chosen: bool) -> None:
-        call: CallActions = args["call"]
+    async def _select(
+        self, call: CallActions, state: CallState, log: Log, args: HandlerArgs, language: Language, *, chosen: bool
+    ) -> None:
         call.set_language(language.locale, language.voice)
-        args["state"][self.state_key] = language.locale
-        args["log"].info("language_selected", kit=self.prefix, locale=language.locale, chosen=chosen)
+        state[self.state_key] = language.locale
+        log.info("language_selected", kit=self.prefix, locale=language.locale, chosen=chosen)
         await self.on_selected(args)
 
-    async def _on_choice(self, **args: Any) -> None:
-        language = self._find(args["event"])
+    async def _on_choice(
+        self,
+        event: RecognizeCompleted,
+        call: CallActions,
+        state: CallState,
+        ctx: LanguageStep,
+        log: Log,
+        args: HandlerArgs,
+    ) -> None:
+        language = self._find(event)
         if language is not None:
-            await self._select(args, language, chosen=True)
+            await self._select(call, state, log, args, language, chosen=True)
         else:
-            await self._retry(args)
+            await self._retry(call, state, ctx, log, args)
 
-    async def _on_silence(self, **args: Any) -> None:
-        await self._retry(args)
+    async def _on_silence(
+        self, call: CallActions, state: CallState, ctx: LanguageStep, log: Log, args: HandlerArgs
+    ) -> None:
+        await self._retry(call, state, ctx, log, args)
 
-    async def _retry(self, args: dict[str, Any]) -> None:
-        step: LanguageStep = args["ctx"]
-        call: CallActions = args["call"]
-        if step.attempt >= self.max_attempts:
-            await self._select(args, self.languages[0], chosen=False)
-            return
-        state = args["state"]
+    async def _retry(
+        self, call: CallActions, state: CallState, step: LanguageStep, log: Log, args: HandlerArgs
+    ) -> None:
+        # The language is not known yet: say the (bilingual) retry and prompt as written, not localized.
         spoken = join(
             render(self.retry_prompt, locale=None, state=state), render(self.prompt, locale=None, state=state)
         )
-        await self._ask(call, spoken, attempt=step.attempt + 1)
+        await self.attempts.again(
+            step.attempt,
+            ask=lambda n: self._ask(call, spoken, attempt=n),
+            give_up=lambda: self._select(call, state, log, args, self.languages[0], chosen=False),
+        )

@@ -3,12 +3,12 @@
 Example::
 
     main_menu = Menu(
-        router,
         name="main",
         prompt="For billing press 1. For technical support press 2.",
         options={"1": billing_menu, "2": tech_menu},
         fallback=goodbye,
     )
+    router.include(main_menu)
 
     @router.call_connected(context=Welcome)
     async def greet(call: CallActions, state: CallState) -> None:
@@ -21,18 +21,21 @@ the menu needs no storage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TypeVar, overload
 
+from app import Log
 from app.actions.call import CallActions
 from app.context import OperationContext
 from app.errors import HandlerRegistrationError
-from app.events import RecognizeCompleted
-from app.routing import Router
+from app.events import RecognizeCompleted, RecognizeFailed
+from app.routing import HandlerArgs
 from app.state.base import CallState
 from handlers.farewell import Farewell
-from handlers.kit import Kit, Route, Target
-from handlers.prompting import Localized, PromptSpec, join, render
+from handlers.kit import Attempts, Kit, Route, Target
+from handlers.prompting import Localized, PromptSpec, Spoken, join, render
+
+T = TypeVar("T", bound=Target)
 
 NO_INPUT = Localized({"en-US": "Sorry, I didn't hear anything.", "es-MX": "Disculpe, no escuché nada."})
 INVALID = Localized({"en-US": "Sorry, that is not a valid choice.", "es-MX": "Disculpe, esa opción no es válida."})
@@ -56,7 +59,7 @@ class Menu(Kit):
 
     Args:
         prompt: what the caller hears first (plain, ``Localized``, or a function of the call's state).
-        options: key (``"0"``-``"9"``, ``"*"``, ``"#"``) → route.
+        options: key (``"0"``-``"9"``, ``"*"``, ``"#"``) → route; more can be wired later with :meth:`option`.
         fallback: route after ``max_attempts`` prompts without a valid key; default: apologise and hang up.
         no_input_prompt: said before the prompt again after silence (RecognizeFailed, e.g. 8510).
         invalid_prompt: said before the prompt again after a key that is not in ``options``.
@@ -67,11 +70,10 @@ class Menu(Kit):
 
     def __init__(
         self,
-        router: Router,
         *,
         name: str,
         prompt: PromptSpec,
-        options: Mapping[str, Target],
+        options: Mapping[str, Target] | None = None,
         fallback: Target | None = None,
         no_input_prompt: PromptSpec = NO_INPUT,
         invalid_prompt: PromptSpec = INVALID,
@@ -79,65 +81,93 @@ class Menu(Kit):
         timeout_s: int = 5,
         interrupt_prompt: bool = True,
     ) -> None:
-        super().__init__(router, name=name)
-        bad = sorted(key for key in options if key not in KEYS)
-        if not options or bad:
-            raise HandlerRegistrationError(
-                f"{self!r}: options need single keys 0-9, * or #; bad: {bad or 'none given'}"
-            )
-        if max_attempts < 1:
-            raise HandlerRegistrationError(f"{self!r}: max_attempts must be at least 1")
+        super().__init__(name=name)
         self.prompt = prompt
         self.no_input_prompt = no_input_prompt
         self.invalid_prompt = invalid_prompt
-        self.max_attempts = max_attempts
+        self.attempts = Attempts(max_attempts)
         self.timeout_s = timeout_s
         self.interrupt_prompt = interrupt_prompt
+        self.routes: dict[str, Route] = {}
+        for key, target in (options or {}).items():
+            self.option(key, target)
+        self.fallback = self._route(fallback or self.include(Farewell(name=f"{name}-bye", message=GOODBYE)), "fallback")
+
+    @overload
+    def option(self, key: str) -> Callable[[T], T]: ...
+
+    @overload
+    def option(self, key: str, target: Target) -> Menu: ...
+
+    def option(self, key: str, target: Target | None = None) -> Menu | Callable[[T], T]:
+        """Route ``key`` to ``target`` (a kit or an async function); returns the menu, so calls chain. Without a
+        target it is a decorator.
+
+        Example::
+
+            main_menu.option("1", billing_menu).option("3", voicemail)
+
+            @main_menu.option("9")
+            async def operator(call: CallActions) -> None: ...
+        """
+        if not isinstance(key, str) or key not in KEYS:
+            raise HandlerRegistrationError(f"{self!r}: an option is a single key 0-9, * or #; got {key!r}")
+        if target is None:
+
+            def register(func: T) -> T:
+                self.option(key, func)
+                return func
+
+            return register
+        self.routes[key] = self._route(target, f"option {key!r}")
+        return self
+
+    def wire(self) -> None:
+        if not self.routes:
+            raise HandlerRegistrationError(f"{self!r}: a menu needs at least one option (options= or .option())")
         self.Step = self._context(MenuStep)
-        self.routes = {key: Route(target, label=f"{self!r} option {key!r}") for key, target in options.items()}
-        router.recognize_completed(context=self.Step)(self._on_key)
-        router.recognize_failed(context=self.Step)(self._on_silence)
-        self.fallback: Route = self._route(fallback, "fallback") or Route(
-            Farewell(router, name=f"{name}-bye", message=GOODBYE), label=f"{self!r} fallback"
-        )
+        self.recognize_completed(context=self.Step)(self._on_key)
+        self.recognize_failed(context=self.Step)(self._on_silence)
 
-    async def start(self, call: CallActions, state: CallState | None = None) -> None:
+    async def _start(self, call: CallActions, state: CallState | None) -> None:
         """Play the prompt and listen for one key (attempt 1)."""
-        await self._ask(call, state, self.prompt, attempt=1)
+        await self._ask(call, render(self.prompt, locale=call.locale, state=state), attempt=1)
 
-    async def _ask(self, call: CallActions, state: CallState | None, prompt: PromptSpec, *, attempt: int) -> None:
+    async def _ask(self, call: CallActions, prompt: Spoken, *, attempt: int) -> None:
         await call.recognize_dtmf(
-            render(prompt, locale=call.locale, state=state),
+            prompt,
             max_tones=1,
             initial_silence_timeout=self.timeout_s,
             interrupt_prompt=self.interrupt_prompt,
             context=self.Step(attempt=attempt),
         )
 
-    async def _retry(self, args: Mapping[str, Any], preface: PromptSpec) -> None:
-        call: CallActions = args["call"]
-        state: CallState = args["state"]
-        step: MenuStep = args["ctx"]
-        if step.attempt >= self.max_attempts:
-            args["log"].info("menu_fallback", menu=self.prefix, attempts=step.attempt)
+    async def _retry(
+        self, call: CallActions, state: CallState, step: MenuStep, log: Log, args: HandlerArgs, *, preface: PromptSpec
+    ) -> None:
+        async def give_up() -> None:
+            log.info("menu_fallback", menu=self.prefix, attempts=step.attempt)
             await self.fallback(args)
-            return
+
         spoken = join(
             render(preface, locale=call.locale, state=state), render(self.prompt, locale=call.locale, state=state)
         )
-        await self._ask(call, state, spoken, attempt=step.attempt + 1)
+        await self.attempts.again(step.attempt, ask=lambda n: self._ask(call, spoken, attempt=n), give_up=give_up)
 
-    async def _on_key(self, **args: Any) -> None:
-        event: RecognizeCompleted = args["event"]
+    async def _on_key(
+        self, event: RecognizeCompleted, call: CallActions, state: CallState, ctx: MenuStep, log: Log, args: HandlerArgs
+    ) -> None:
         key = event.digits[:1]
         route = self.routes.get(key)
         if route is None:
-            args["log"].info("menu_invalid_key", menu=self.prefix, attempt=args["ctx"].attempt)
-            await self._retry(args, self.invalid_prompt)
+            log.info("menu_invalid_key", menu=self.prefix, attempt=ctx.attempt)
+            await self._retry(call, state, ctx, log, args, preface=self.invalid_prompt)
             return
-        args["log"].info("menu_choice", menu=self.prefix, key=key)
+        log.info("menu_choice", menu=self.prefix, key=key)
         await route(args)
 
-    async def _on_silence(self, **args: Any) -> None:
-        args["log"].info("menu_no_input", menu=self.prefix, sub_code=args["event"].sub_code)
-        await self._retry(args, self.no_input_prompt)
+    async def _on_silence(
+        self, event: RecognizeFailed, call: CallActions, state: CallState, ctx: MenuStep, log: Log, args: HandlerArgs
+    ) -> None:
+        log.info("menu_no_input", menu=self.prefix, sub_code=event.sub_code)
+        await self._retry(call, state, ctx, log, args, preface=self.no_input_prompt)

@@ -12,11 +12,12 @@ at once; when the call is already gone (404/8522, 8501, 8528) or was never answe
 
 from __future__ import annotations
 
-from typing import Any
-
+from app import Log
 from app.actions.call import CallActions
 from app.actions.errors import CallActionError
+from app.context import OperationContext
 from app.routing import Router
+from app.state.base import CallState
 from handlers.farewell import Farewell
 from handlers.prompting import Localized, PromptSpec
 
@@ -30,7 +31,9 @@ _CALL_GONE = frozenset({8501, 8522, 8528})
 
 
 class Safety:
-    """Registers ``router.error()`` for ``exceptions`` (default: any ``Exception``).
+    """Registers ``router.error()`` for ``exceptions`` (default: any ``Exception``), and includes the farewell
+    kit that plays the apology. Error handlers belong to the router whose handlers fail, and to its parents, so
+    install it on the flow's own router: it covers the kits the flow includes too.
 
     Example::
 
@@ -45,23 +48,27 @@ class Safety:
         apology: PromptSpec = APOLOGY,
         exceptions: tuple[type[Exception], ...] = (Exception,),
     ) -> None:
-        self.farewell = Farewell(router, name=name, message=apology)
+        self.farewell = router.include(Farewell(name=name, message=apology))
         router.error(*exceptions)(self._on_error)
 
-    async def _on_error(self, **args: Any) -> None:
-        log = args.get("log")
-        error = args.get("error")
-        call = args.get("call")
+    async def _on_error(
+        self,
+        error: BaseException,
+        call: CallActions | None,
+        ctx: OperationContext | None,
+        state: CallState | None,
+        log: Log | None,
+    ) -> None:
         try:
             if log is not None:
                 log.warning("call_failed_safely", error=type(error).__name__)
             if not isinstance(call, CallActions) or not call.call_connection_id or _gone(error):
                 return
-            if args.get("ctx") is not None and type(args["ctx"]) is self.farewell.Step:
+            if ctx is not None and type(ctx) is self.farewell.Step:
                 await _hang_up(call)  # the apology itself failed to end the call: just end it
                 return
             try:
-                await self.farewell.start(call, args.get("state"))
+                await self.farewell.start(call, state)
             except Exception:
                 await _hang_up(call)
         except Exception:  # never raise from the error handler

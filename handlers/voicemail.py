@@ -2,7 +2,7 @@
 
 Example::
 
-    voicemail = Voicemail(router, name="voicemail")
+    voicemail = router.include(Voicemail(name="voicemail"))
     ...
     await voicemail.start(call)
 
@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from app import Log
 from app.actions.call import CallActions
 from app.actions.errors import CallActionError
 from app.actions.prompts import Prompt
 from app.context import OperationContext
-from app.events import RecognizeCompleted
-from app.routing import Router
+from app.events import RecognizeCompleted, RecognizeFailed
+from app.routing import HandlerArgs
 from app.state.base import CallState
 from handlers.farewell import Farewell
 from handlers.hours import CLOCK
@@ -69,7 +70,6 @@ class Voicemail(Kit):
 
     def __init__(
         self,
-        router: Router,
         *,
         name: str,
         prompt: PromptSpec = PROMPT,
@@ -79,48 +79,55 @@ class Voicemail(Kit):
         max_seconds: int | None = None,
         on_saved: Target | None = None,
     ) -> None:
-        super().__init__(router, name=name)
+        super().__init__(name=name)
         self.prompt, self.thanks, self.beep = prompt, thanks, beep
         self.max_seconds = max_seconds
         self.recording_key = f"{name}_recording_id"
         self.result_key = f"{name}_result"
         self._started_key = f"{name}_started_at"
-        self.Step = self._context(VoicemailStep)
         self.on_saved = self._route(on_saved, "on_saved")
-        self._sorry = Farewell(router, name=f"{name}-bye", message=unavailable)
-        router.play_completed(context=self.Step)(self._on_played)
-        router.play_failed(context=self.Step)(self._on_played)
-        router.recognize_completed(context=self.Step)(self._on_key)
-        router.recognize_failed(context=self.Step)(self._on_timeout)
-        router.call_disconnected(when=self._recording_when_hung_up)(self._on_hang_up)
+        self._sorry = self.include(Farewell(name=f"{name}-bye", message=unavailable))
 
-    async def start(self, call: CallActions, state: CallState | None = None) -> None:
+    def wire(self) -> None:
+        self.Step = self._context(VoicemailStep)
+        self.play_completed(context=self.Step)(self._on_played)
+        self.play_failed(context=self.Step)(self._on_played)
+        self.recognize_completed(context=self.Step)(self._on_key)
+        self.recognize_failed(context=self.Step)(self._on_timeout)
+        self.call_disconnected(when=self._recording_when_hung_up)(self._on_hang_up)
+
+    async def _start(self, call: CallActions, state: CallState | None) -> None:
         await call.play(render(self.prompt, locale=call.locale, state=state), context=self.Step(phase="prompt"))
 
     def _limit(self, call: CallActions) -> int:
         return self.max_seconds or call.settings.ivr.voicemail_max_seconds
 
-    async def _on_played(self, **args: Any) -> None:
-        step: VoicemailStep = args["ctx"]
-        call: CallActions = args["call"]
-        state: CallState = args["state"]
-        if step.phase == "thanks":
+    async def _on_played(
+        self,
+        call: CallActions,
+        state: CallState,
+        ctx: VoicemailStep,
+        log: Log,
+        extras: Mapping[str, Any],
+        args: HandlerArgs,
+    ) -> None:
+        if ctx.phase == "thanks":
             if self.on_saved is not None:
                 await self.on_saved(args)
             else:
                 await call.hang_up(for_everyone=True)
             return
-        if step.phase != "prompt":
+        if ctx.phase != "prompt":
             return
         try:
             recording = await call.start_recording()
         except CallActionError as error:
-            args["log"].warning("voicemail_unavailable", kit=self.prefix, status=error.status, code=error.code)
+            log.warning("voicemail_unavailable", kit=self.prefix, status=error.status, code=error.code)
             await self._sorry.start(call, state)
             return
         state[self.recording_key] = recording.recording_id
-        state[self._started_key] = _now(args["extras"]).timestamp()
-        args["log"].info("voicemail_recording_started", kit=self.prefix, recording_id=recording.recording_id)
+        state[self._started_key] = _now(extras).timestamp()
+        log.info("voicemail_recording_started", kit=self.prefix, recording_id=recording.recording_id)
         await self._listen(call, seconds=self._limit(call), beep=self.beep)
 
     async def _listen(self, call: CallActions, *, seconds: int, beep: Prompt | None) -> None:
@@ -133,40 +140,39 @@ class Voicemail(Kit):
             context=self.Step(phase="record"),
         )
 
-    async def _on_key(self, **args: Any) -> None:
-        event: RecognizeCompleted = args["event"]
+    async def _on_key(
+        self, event: RecognizeCompleted, call: CallActions, state: CallState, log: Log, extras: Mapping[str, Any]
+    ) -> None:
         if event.digits in ("", "#") or "#" in event.digits:
-            await self._finish(args, "pound")
+            await self._finish(call, state, log, "pound")
             return
         # Another key is noise in the message: keep listening for what is left of the maximum length.
-        started = args["state"].get(self._started_key)
-        elapsed = _now(args["extras"]).timestamp() - started if isinstance(started, float | int) else 0.0
-        remaining = int(self._limit(args["call"]) - elapsed)
+        started = state.get(self._started_key)
+        elapsed = _now(extras).timestamp() - started if isinstance(started, float | int) else 0.0
+        remaining = int(self._limit(call) - elapsed)
         if remaining < 1:
-            await self._finish(args, "max_length")
+            await self._finish(call, state, log, "max_length")
         else:
-            await self._listen(args["call"], seconds=remaining, beep=None)
+            await self._listen(call, seconds=remaining, beep=None)
 
-    async def _on_timeout(self, **args: Any) -> None:
-        await self._finish(args, "max_length" if args["event"].is_timeout else "error")
+    async def _on_timeout(self, event: RecognizeFailed, call: CallActions, state: CallState, log: Log) -> None:
+        await self._finish(call, state, log, "max_length" if event.is_timeout else "error")
 
-    async def _finish(self, args: Mapping[str, Any], reason: StopReason) -> None:
-        call: CallActions = args["call"]
-        state: CallState = args["state"]
+    async def _finish(self, call: CallActions, state: CallState, log: Log, reason: StopReason) -> None:
         recording_id = state.get(self.recording_key)
         if isinstance(recording_id, str):
             try:
                 await call.stop_recording(recording_id)
             except CallActionError as error:  # it may have ended already; the message is kept either way
-                args["log"].warning("voicemail_stop_failed", kit=self.prefix, status=error.status, code=error.code)
+                log.warning("voicemail_stop_failed", kit=self.prefix, status=error.status, code=error.code)
         state[self.result_key] = reason
-        args["log"].info("voicemail_recorded", kit=self.prefix, recording_id=recording_id, reason=reason)
+        log.info("voicemail_recorded", kit=self.prefix, recording_id=recording_id, reason=reason)
         await call.play(render(self.thanks, locale=call.locale, state=state), context=self.Step(phase="thanks"))
 
     def _recording_when_hung_up(self, state: CallState) -> bool:
         return self.recording_key in state and self.result_key not in state
 
-    async def _on_hang_up(self, state: CallState, log: Any) -> None:
+    async def _on_hang_up(self, state: CallState, log: Log) -> None:
         log.info("voicemail_recorded", kit=self.prefix, recording_id=state.get(self.recording_key), reason="hang_up")
 
 

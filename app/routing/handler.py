@@ -5,7 +5,6 @@ The dispatcher gets a ``Handler`` from ``Router.find`` and calls ``await handler
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,14 +13,6 @@ from app import errors
 from app.events.base import CallEvent
 from app.routing.injection import Injection, describe, is_async_callable, resolve
 from app.routing.matching import ContextMatcher, Filter, build_filters
-
-
-async def _call(func: Callable[..., Any], injection: Injection, args: Mapping[str, object]) -> object:
-    result = func(**injection.kwargs(args))
-    # A sync wrapper around a coroutine function (functools.wraps) returns an awaitable: await it too.
-    if inspect.isawaitable(result):
-        result = await result
-    return result
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +72,7 @@ class Handler:
 
     async def invoke(self, args: Mapping[str, object]) -> object:
         """Call the function with only the arguments it asked for (all of them for ``**kwargs``)."""
-        return await _call(self.func, self.injection, args)
+        return await self.injection.invoke(self.func, args)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,4 +101,4 @@ class ErrorHandler:
         return isinstance(error, self.exception_types)
 
     async def invoke(self, args: Mapping[str, object]) -> object:
-        return await _call(self.func, self.injection, args)
+        return await self.injection.invoke(self.func, args)

@@ -39,6 +39,8 @@ class HandlerArgs(TypedDict, total=False):
     - ``raw``: the event's original ``data`` object, as received.
     - ``extras``: a read-only mapping of objects the application provided when it was created (a CRM client, ...).
     - ``router``: the ``Router`` whose handler matched.
+    - ``args``: all of the above as one read-only mapping (``HandlerArgs``), for code that hands them on, as a
+      kit does to the routes it calls (``await route(args)``).
     - ``error``: the exception being handled; error handlers (``@router.error()``) only.
 
     A ``**kwargs`` parameter receives all of them. Any other parameter must have a default value; it is never
@@ -60,6 +62,7 @@ class HandlerArgs(TypedDict, total=False):
     raw: dict[str, Any]
     extras: Mapping[str, Any]
     router: Any
+    args: Mapping[str, Any]
     error: BaseException
 
 
@@ -67,7 +70,7 @@ class HandlerArgs(TypedDict, total=False):
 # from the match, error only exists for error handlers).
 VOCABULARY: frozenset[str] = frozenset(HandlerArgs.__annotations__) - {"error"}
 ERROR_VOCABULARY: frozenset[str] = VOCABULARY | {"error"}
-DISPATCHER_ARGS: frozenset[str] = VOCABULARY - {"ctx", "router"}
+DISPATCHER_ARGS: frozenset[str] = VOCABULARY - {"ctx", "router", "args"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,15 @@ class Injection:
         """The keyword arguments for one call: only the names asked for (missing ones are ``None``)."""
         if self.var_keyword:
             return {**{name: None for name in self.names}, **args}
-        return {name: args.get(name) for name in self.names}
+        return {name: args if name == "args" else args.get(name) for name in self.names}
+
+    async def invoke(self, func: Callable[..., object], args: Mapping[str, object]) -> object:
+        """Call ``func`` with the arguments it asked for, and await the result if it is awaitable (a sync wrapper
+        around a coroutine function, as ``functools.wraps`` makes, returns one)."""
+        result = func(**self.kwargs(args))
+        if inspect.isawaitable(result):
+            result = await result
+        return result
 
 
 def describe(func: Callable[..., object]) -> str:

@@ -76,10 +76,7 @@ class Predicate:
         return describe(self.func)
 
     async def __call__(self, args: Mapping[str, object]) -> bool:
-        result = self.func(**self.injection.kwargs(args))
-        if inspect.isawaitable(result):
-            result = await result
-        return bool(result)
+        return bool(await self.injection.invoke(self.func, args))
 
 
 @dataclass(frozen=True, eq=False)

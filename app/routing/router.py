@@ -14,6 +14,7 @@ from app.routing.matching import ContextSpec, NumberSpec, When
 from app.routing.shortcuts import EventShortcuts
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound="Router")
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,25 @@ class Router(EventShortcuts):
 
         return register
 
-    def include(self, child: Router) -> Router:
-        """Nest ``child``: its handlers are tried after this router's own. Returns ``child``.
+    def include(self, child: R, *more: Router) -> R:
+        """Nest ``child`` (and ``more``): their handlers are tried after this router's own, in inclusion order.
+        Returns ``child``. Kits are routers too: a flow includes the kits it uses, in any order.
 
         Example::
 
             root = Router(name="app")
             root.include(support_line.router)
+            router.include(main_menu, billing_menu, voicemail)
         """
+        routers: list[Router] = [child, *more]
+        for router in routers:
+            self._adopt(router)
+        for router in routers:
+            for descendant in router.walk():
+                descendant._on_included()
+        return child
+
+    def _adopt(self, child: Router) -> None:
         if not isinstance(child, Router):
             raise errors.HandlerRegistrationError(f"router.include() takes a Router, got {type(child).__name__}")
         if child is self:
@@ -133,7 +145,21 @@ class Router(EventShortcuts):
             raise errors.HandlerRegistrationError(errors.router_already_included(child.name, child._parent.name))
         child._parent = self
         self._children.append(child)
-        return child
+
+    def _on_included(self) -> None:
+        """Called on this router and its descendants each time the subtree is included somewhere; kits finish
+        their wiring here, once they know the flow they belong to."""
+
+    @property
+    def parent(self) -> Router | None:
+        return self._parent
+
+    def check(self) -> None:
+        """Raise ``HandlerRegistrationError`` if this router tree cannot serve yet (the dispatcher calls it once, at
+        startup, for every flow). Routers check their children; kits also check that what they route to is
+        included."""
+        for child in self._children:
+            child.check()
 
     # --- lookup (used by the dispatcher) ---------------------------------------------------------------------------
 

@@ -253,12 +253,6 @@ async def test_host_mutes_everyone_else_then_ends_the_conference(
     assert_clean(await room.timeline(), caplog)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flows/conference_bridge.py caller_joined keeps `members` in the state "
-    "of each caller's own room leg (state is per call connection), so the host's leg only knows the host and "
-    "_remove_last finds nobody to remove",
-)
 async def test_host_removes_the_guest_who_joined_last(phone: Phone) -> None:
     room = await host_and_guest_in_the_standup(phone)
     await room.press("*7", by=HOST)

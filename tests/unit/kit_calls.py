@@ -20,7 +20,10 @@ class Startable(Protocol):
 
 
 def start_on_connect(router: Router, kit: Startable, *, line: str = LINE) -> None:
-    """Answer calls to ``line`` and start ``kit`` once connected."""
+    """Include ``kit`` (if it is a kit no router includes yet), answer calls to ``line``, and start ``kit`` once
+    connected."""
+    if isinstance(kit, Router) and kit.parent is None:
+        router.include(kit)
 
     @router.incoming_call(to=line)
     async def answer(call: CallActions) -> None:

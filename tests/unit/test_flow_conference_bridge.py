@@ -70,7 +70,7 @@ async def test_guest_pin_joins_the_room_by_dial_back() -> None:
     assert leg.last == AddParticipant("4:+15555550123", BRIDGE, invite.pack())
     await leg.send("AddParticipantSucceeded", participant={"rawId": "4:+15555550123"})
     assert not acs.of_type(StartContinuousDtmf)  # guests get no moderator keys
-    assert (await leg.state())["members"] == ["4:+15555550123"]
+    assert (await leg.shared(conference_bridge.room_key("room-standup")))["members"] == ["4:+15555550123"]
 
 
 async def _host_in_room(caller: str = "+15555550199") -> tuple[CallScript, FakeAcs]:
@@ -91,15 +91,33 @@ async def test_host_star_6_mutes_everyone_else() -> None:
     assert leg.last == Play("Everyone else has been muted.", to="4:+15555550199")
 
 
-async def test_host_star_7_removes_the_last_caller() -> None:
+async def test_host_star_7_removes_the_guest_who_joined_last_on_another_leg() -> None:
     leg, acs = await _host_in_room()
+    room = conference_bridge.room_key("room-standup")
+    # Each caller gets a room leg of their own: the guest's joins on a different call connection.
+    guest_leg = CallScript(leg.app, acs, call_id="leg-guest", flow=FLOW)
     guest = conference_bridge.Invite(room="room-standup", caller=quote("4:+15555550123", safe=""))
-    await leg.send("AddParticipantSucceeded", participant={"rawId": "4:+15555550123"}, context=guest.pack())
-    assert (await leg.state())["members"] == ["4:+15555550199", "4:+15555550123"]
+    await guest_leg.send("AddParticipantSucceeded", participant={"rawId": "4:+15555550123"}, context=guest.pack())
+    assert (await leg.shared(room))["members"] == ["4:+15555550199", "4:+15555550123"]
+    acs.participants[leg.call_id] = ["4:+15555550199", "4:+15555550123", "8:acs:alice"]
     await leg.tone("*", 1)
     await leg.tone("7", 2)
     assert acs.of_type(RemoveParticipant) == [RemoveParticipant("4:+15555550123", "conference_bridge.remove")]
-    assert (await leg.state())["members"] == ["4:+15555550199"]
+    assert (await leg.shared(room))["members"] == ["4:+15555550199"]
+
+
+async def test_star_7_skips_guests_who_already_left() -> None:
+    leg, acs = await _host_in_room()
+    room = conference_bridge.room_key("room-standup")
+    for index, caller in enumerate(["4:+15555550123", "4:+15555550124"]):
+        guest_leg = CallScript(leg.app, acs, call_id=f"leg-guest-{index}", flow=FLOW)
+        invite = conference_bridge.Invite(room="room-standup", caller=quote(caller, safe=""))
+        await guest_leg.send("AddParticipantSucceeded", participant={"rawId": caller}, context=invite.pack())
+    acs.participants[leg.call_id] = ["4:+15555550199", "4:+15555550123"]  # the last guest hung up
+    await leg.tone("*", 1)
+    await leg.tone("7", 2)
+    assert acs.of_type(RemoveParticipant) == [RemoveParticipant("4:+15555550123", "conference_bridge.remove")]
+    assert (await leg.shared(room))["members"] == ["4:+15555550199"]
 
 
 async def test_host_star_9_ends_the_conference_for_everyone() -> None:

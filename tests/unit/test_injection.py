@@ -30,9 +30,11 @@ def build(func: Any) -> Handler:
 
 
 def test_vocabulary_is_documented_and_closed() -> None:
-    assert VOCABULARY == {"event", "call", "ctx", "settings", "log", "session", "state", "raw", "extras", "router"}
+    assert VOCABULARY == {
+        "event", "call", "ctx", "settings", "log", "session", "state", "raw", "extras", "router", "args"
+    }  # fmt: skip
     assert ERROR_VOCABULARY == VOCABULARY | {"error"}
-    assert DISPATCHER_ARGS == VOCABULARY - {"ctx", "router"}
+    assert DISPATCHER_ARGS == VOCABULARY - {"ctx", "router", "args"}
     doc = HandlerArgs.__doc__ or ""
     assert all(f"``{name}``" in doc for name in ERROR_VOCABULARY)
 
@@ -120,7 +122,7 @@ def test_unknown_parameter_lists_allowed_names_and_suggests() -> None:
         build(handler)
     message = str(caught.value)
     assert "`evnt`" in message and "Did you mean `event`?" in message
-    assert "call, ctx, event, extras, log, raw, router, session, settings, state" in message
+    assert "args, call, ctx, event, extras, log, raw, router, session, settings, state" in message
     assert "test_injection" in message  # names the offending function by module
 
 

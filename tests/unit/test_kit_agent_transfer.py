@@ -27,7 +27,6 @@ def build(name: str, **options: Any) -> tuple[Router, list[str]]:
         await call.play("To leave a message, press 1.")
 
     kit = AgentTransfer(
-        router,
         name="agent",
         target=lambda settings: settings.flows.agent_number,
         caller_id=lambda settings: settings.flows.support_number,
@@ -96,7 +95,7 @@ async def test_add_mode_no_answer_releases_hold_before_apologising() -> None:
 
 async def test_without_a_fallback_the_call_ends_after_the_apology() -> None:
     router = Router(name="tka5")
-    kit = AgentTransfer(router, name="agent", target="+15555550199")
+    kit = AgentTransfer(name="agent", target="+15555550199")
 
     start_on_connect(router, kit)
 

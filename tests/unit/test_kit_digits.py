@@ -30,7 +30,6 @@ def build(name: str, **options: Any) -> tuple[Router, list[str]]:
         return value != "0000" and settings.flows.support_number == LINE
 
     kit = Digits(
-        router,
         name="pin",
         prompt=PROMPT,
         length=4,
@@ -132,9 +131,7 @@ async def test_default_on_fail_apologises_and_hangs_up() -> None:
     async def done() -> None:
         return None
 
-    kit = Digits(
-        router, name="acct", prompt="Account number?", min_length=6, max_length=8, on_complete=done, max_attempts=1
-    )
+    kit = Digits(name="acct", prompt="Account number?", min_length=6, max_length=8, on_complete=done, max_attempts=1)
 
     start_on_connect(router, kit)
 

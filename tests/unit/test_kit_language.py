@@ -18,9 +18,10 @@ def build(name: str, **options: Any) -> Router:
     async def billing() -> None:
         return None
 
-    menu = Menu(router, name="main", prompt=MENU, options={"1": billing})
-    language = LanguageChoice(router, name="language", on_selected=menu, **options)
+    menu = Menu(name="main", prompt=MENU, options={"1": billing})
+    language = LanguageChoice(name="language", on_selected=menu, **options)
 
+    router.include(menu)
     start_on_connect(router, language)
 
     return router

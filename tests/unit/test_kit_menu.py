@@ -33,7 +33,7 @@ def build(name: str = "tkm", **menu_options: Any) -> tuple[Router, Menu, list[st
     async def support(call: CallActions) -> None:
         chosen.append("support")
 
-    menu = Menu(router, name="main", prompt=PROMPT, options={"1": billing, "2": support}, **menu_options)
+    menu = router.include(Menu(name="main", prompt=PROMPT, options={"1": billing, "2": support}, **menu_options))
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:
@@ -96,7 +96,7 @@ async def test_max_attempts_runs_the_fallback() -> None:
     async def noop() -> None:
         return None
 
-    menu = Menu(router, name="main", prompt=PROMPT, options={"1": noop}, fallback=agent, max_attempts=2)
+    menu = router.include(Menu(name="main", prompt=PROMPT, options={"1": noop}, fallback=agent, max_attempts=2))
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:
@@ -143,8 +143,9 @@ async def test_two_menus_in_one_call_do_not_steal_each_others_events() -> None:
     async def second_one() -> None:
         hits.append("second:1")
 
-    first = Menu(router, name="first", prompt="First menu, press 1.", options={"1": first_one})
-    second = Menu(router, name="second", prompt="Second menu, press 1.", options={"1": second_one})
+    first = Menu(name="first", prompt="First menu, press 1.", options={"1": first_one})
+    second = Menu(name="second", prompt="Second menu, press 1.", options={"1": second_one})
+    router.include(second, first)  # in any order
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:
@@ -173,10 +174,42 @@ def test_registration_errors_fail_fast() -> None:
     async def bad(caller: str) -> None:
         return None
 
-    Menu(router, name="main", prompt=PROMPT, options={"1": ok})
+    router.include(Menu(name="main", prompt=PROMPT, options={"1": ok}))
     with pytest.raises(HandlerRegistrationError, match="already has a kit named 'main'"):
-        Menu(router, name="main", prompt=PROMPT, options={"1": ok})
-    with pytest.raises(HandlerRegistrationError, match="single keys"):
-        Menu(router, name="other", prompt=PROMPT, options={"12": ok})
+        router.include(Menu(name="main", prompt=PROMPT, options={"1": ok}))
+    with pytest.raises(HandlerRegistrationError, match="single key"):
+        Menu(name="other", prompt=PROMPT, options={"12": ok})
     with pytest.raises(HandlerRegistrationError, match="caller"):
-        Menu(router, name="third", prompt=PROMPT, options={"1": bad})
+        Menu(name="third", prompt=PROMPT, options={"1": bad})
+    with pytest.raises(HandlerRegistrationError, match="at least one option"):
+        router.include(Menu(name="empty", prompt=PROMPT))
+
+
+def test_menus_wire_each_other_in_any_order_with_no_trampoline() -> None:
+    router = Router(name="tkm9")
+    main, billing = Menu(name="main", prompt="Billing, press 1."), Menu(name="billing", prompt="Back, press star.")
+    billing.option("*", main)
+    main.option("1", billing)
+
+    @main.option("9")
+    async def operator(call: CallActions) -> None:
+        await call.transfer("+15555550100")
+
+    router.include(billing, main)
+    assert (main.prefix, billing.prefix) == ("tkm9.main", "tkm9.billing")
+    assert set(main.routes) == {"1", "9"} and main.routes["9"].target is operator
+    assert billing.parent is router and main.flow is router
+
+
+def test_a_kit_routed_to_but_never_included_is_refused_at_startup() -> None:
+    router = Router(name="tkm10")
+    forgotten = Menu(name="forgotten", prompt="Press 1.", options={"1": lambda: _nothing()})
+    router.include(Menu(name="main", prompt=PROMPT, options={"1": forgotten}))
+    with pytest.raises(HandlerRegistrationError, match="does not include"):
+        make_app(make_settings(), router)
+    with pytest.raises(HandlerRegistrationError, match="not included in a flow yet"):
+        _ = forgotten.prefix
+
+
+async def _nothing() -> None:
+    return None

@@ -30,7 +30,7 @@ class Start(OperationContext, prefix="tkv.start"):
 
 def build(name: str, **options: Any) -> Router:
     router = Router(name=name)
-    kit = Voicemail(router, name="vm", **options)
+    kit = router.include(Voicemail(name="vm", **options))
 
     @router.incoming_call(to=LINE)
     async def answer(call: CallActions) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, TypeVar, cast
 
-from app.dispatch import session_key
+from app.dispatch import session_key, shared_key
 from app.events import CallEvent, parse_event
 from app.session import CallSession
 from app.testing.fakes.acs import FakeAcs
@@ -71,6 +71,11 @@ class CallScript:
         store = self.app.state.store
         document = await store.read(session_key(self.call_id))
         return CallSession.from_document(document.value)
+
+    async def shared(self, key: str) -> dict[str, Any]:
+        """The shared state flows name ``key`` (``session.shared(key)``), as saved (a copy; empty if none)."""
+        document = await self.app.state.store.read(shared_key(key))
+        return document.value or {}
 
     async def seed(self, flow: str, *, party: str | None = None, state: dict[str, Any] | None = None) -> None:
         """As ``POST /api/calls`` does before dialing: store the call's initial session (its flow, the callee and
