@@ -143,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also accept Entra ID bearer tokens (managed identity) from this issuer; needs --entra-jwks",
     )
     add("--entra-jwks", metavar="FILE", help="a JWKS file with the public keys of the --entra-issuer")
+    add(
+        "--realism",
+        action="store_const",
+        const=True,
+        help="send the variety real ACS sends: CallConnected/ParticipantsUpdated in either order, sequenceNumber "
+        "gaps, roster-neutral ParticipantsUpdated",
+    )
+    add("--realism-seed", type=int, metavar="N", help="seed for --realism choices (default 0)")
     add("--time-scale", type=_argtype(_time_scale), help="multiply simulated durations (default 1; 0.1 = 10x faster)")
     add("--log-level", choices=LOG_LEVELS, help="default info")
     return parser
@@ -162,6 +170,8 @@ _SCALARS: dict[str, Callable[[str], Any]] = {
     "log_level": str.lower,
     "entra_issuer": str,
     "entra_jwks": str,
+    "realism": _bool,
+    "realism_seed": int,
 }
 _LISTS: dict[str, Callable[[str], Any]] = {
     "subscribe": _url,
@@ -227,6 +237,8 @@ def _parse(argv: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[Simu
         public_url=args.public_url,
         entra_issuer=args.entra_issuer,
         entra_jwks=args.entra_jwks,
+        realism=bool(args.realism),
+        realism_seed=args.realism_seed if args.realism_seed is not None else defaults.realism_seed,
     )
     return config, args.log_level or "info"
 

@@ -45,6 +45,9 @@ class SimulatorConfig:
     # Accept Entra ID bearer tokens (managed identity) on the REST API: their issuer and a JWKS file of its keys.
     entra_issuer: str | None = None
     entra_jwks: str | None = None
+    # The variety of real ACS traffic (event order, sequence gaps, roster-neutral updates; see world/realism.py).
+    realism: bool = False
+    realism_seed: int = 0
 
     @property
     def base_url(self) -> str:

@@ -119,8 +119,9 @@ class Call:
     def member(self, raw_id: str) -> Participant | None:
         return self.participants.get(raw_id) or self.app_members.get(raw_id)
 
-    def next_sequence(self) -> int:
-        self.sequence += 1
+    def next_sequence(self, step: int = 1) -> int:
+        """sequenceNumber is per call, shared by every leg (the connect_call capture: 1 caller, 2 and 3 connect)."""
+        self.sequence += step
         return self.sequence
 
     def summary(self) -> dict[str, Any]:

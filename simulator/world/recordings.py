@@ -85,6 +85,9 @@ class Recordings:
         )
         self._by_id[recording.recording_id] = recording
         self._changed(recording)
+        realism = self._world.realism
+        if realism is not None and recording.state == "active":
+            self._world.neutral_updates(call, realism.recording_burst())
         return recording
 
     def get(self, recording_id: str) -> Recording:

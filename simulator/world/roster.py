@@ -40,6 +40,8 @@ def add_participant(
         raise invalid(f"participant {target.raw_id} is already in the call.")
     ring = start_ring(world, conn.call, target, caller=caller, timeout=timeout, custom_context=custom_context)
     world.invitations[ring.invitation_id] = ring
+    if world.realism is not None:
+        world.spawn(conn.call, world.ringing_update(ring))
 
     async def settle() -> None:
         outcome = await ring.future

@@ -38,6 +38,7 @@ from simulator.world.identity import (
 )
 from simulator.world.media import MediaQueue
 from simulator.world.parties import Parties
+from simulator.world.realism import RINGING_UPDATE_AFTER, Realism
 from simulator.world.recordings import Recordings
 from simulator.world.ringing import CALL_ENDED, Outcome, Ring
 
@@ -85,6 +86,7 @@ class World:
         self.media: dict[str, MediaQueue] = {}
         self.recordings = Recordings(self)
         self.fetcher = PromptFetcher()
+        self.realism = Realism(config.realism_seed) if config.realism else None
         self.rooms: dict[str, list[Identifier]] = {}
         self.groups: dict[str, list[Identifier]] = {}
         self.app_identity = resource_identity(config.resource_id)
@@ -191,9 +193,13 @@ class World:
             server_call_id=conn.call.server_call_id,
         )
 
+    def next_sequence(self, call: Call) -> int:
+        gap = self.realism is not None and call.sequence > 0  # a call's first update is always 1 (every capture)
+        return call.next_sequence(self.realism.sequence_step() if gap and self.realism else 1)
+
     def participants_updated(self, call: Call) -> None:
         participants = [p.to_wire() for p in call.roster()]
-        sequence = call.next_sequence()
+        sequence = self.next_sequence(call)
         for conn in call.active_connections():
             if conn.state == CONNECTED:
                 self.emit(conn, "ParticipantsUpdated", {"participants": participants, "sequenceNumber": sequence})
@@ -229,10 +235,14 @@ class World:
         conn.state = CONNECTED
         conn.call.state = ESTABLISHED
         self._seat_app(conn)
-        self.emit(conn, "CallConnected", operation_context=operation_context)
         participants = [p.to_wire() for p in conn.call.roster()]
-        sequence = conn.call.next_sequence()
-        self.emit(conn, "ParticipantsUpdated", {"participants": participants, "sequenceNumber": sequence})
+        updated = {"participants": participants, "sequenceNumber": self.next_sequence(conn.call)}
+        if self.realism is not None and not self.realism.connected_first():
+            self.emit(conn, "ParticipantsUpdated", updated)
+            self.emit(conn, "CallConnected", operation_context=operation_context)
+            return
+        self.emit(conn, "CallConnected", operation_context=operation_context)
+        self.emit(conn, "ParticipantsUpdated", updated)
 
     def _seat_app(self, conn: Connection) -> None:
         """The app's leg appears in the roster as its identity, as in every real capture (never twice)."""
@@ -322,6 +332,25 @@ class World:
             self.end_call(call, ENDED_BY_PARTY)
         else:
             self.participants_updated(call)
+
+    def neutral_updates(self, call: Call, delays: list[float]) -> None:
+        """Under realism: roster-neutral ParticipantsUpdated after each delay (simulated seconds from now)."""
+
+        async def send() -> None:
+            waited = 0.0
+            for delay in delays:
+                await self.clock.sleep(delay - waited)
+                waited = delay
+                if call.state == ESTABLISHED:
+                    self.participants_updated(call)
+
+        self.spawn(call, send())
+
+    async def ringing_update(self, ring: Ring) -> None:
+        """Under realism: one neutral update while an added party still rings (the add-participant captures)."""
+        await self.clock.sleep(RINGING_UPDATE_AFTER)
+        if ring.ringing and ring.call.state == ESTABLISHED:
+            self.participants_updated(ring.call)
 
     def settle_ring_by_app(self, ring: Ring, conn: Connection) -> bool:
         """The app answered ``ring``'s IncomingCall; False when the ring was already over."""

@@ -154,3 +154,12 @@ async def test_module_entry_point_prints_help() -> None:
     stdout, _ = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert b"CALLWRIGHT_SIMULATOR_" in stdout and b"--subscribe" in stdout
+
+
+def test_realism_switch_and_seed_from_options_and_environment() -> None:
+    assert (parse_config([], environ={}).realism, parse_config([], environ={}).realism_seed) == (False, 0)
+    config = parse_config(["--realism", "--realism-seed", "7"], environ={})
+    assert (config.realism, config.realism_seed) == (True, 7)
+    env = {"CALLWRIGHT_SIMULATOR_REALISM": "true", "CALLWRIGHT_SIMULATOR_REALISM_SEED": "3"}
+    config = parse_config([], environ=env)
+    assert (config.realism, config.realism_seed) == (True, 3)
