@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 REDACTED = "[redacted]"
@@ -142,6 +143,7 @@ def configure_logging(
     redactor = Redactor(secret_params)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -180,6 +182,16 @@ def configure_logging(
         server_logger.setLevel(logging.NOTSET)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
+
+
+def add_trace_ids(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """A structlog processor: ``trace_id`` and ``span_id`` of the current OpenTelemetry span, on every line logged
+    inside one (with tracing off there is no valid span, and nothing is added)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
 
 
 def bind_call(

@@ -20,7 +20,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from config.ivr import IvrSettings
@@ -38,6 +38,7 @@ ACS_JWT_ISSUER = "https://acscallautomation.communication.azure.com"
 ACS_JWKS_URL = "https://acscallautomation.communication.azure.com/calling/keys"
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class Environment(StrEnum):
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
     acs_access_key: SecretStr | None = None
     acs_resource_id: str | None = None
     acs_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # The Azure AI services (multi-service) resource ACS uses for text-to-speech and speech recognition.
+    cognitive_services_endpoint: str | None = None
 
     # --- Callbacks ------------------------------------------------------------------------------------------------
     callback_base_url: str | None = None
@@ -141,6 +144,14 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- Operating ----------------------------------------------------------------------------------------------
+    # Bearer token of GET /metrics. Production serves /metrics only with one; development serves it openly.
+    metrics_token: SecretStr | None = None
+    # Traces: OpenTelemetry's own variable, so every OTEL_* setting applies; unset or "none" = off.
+    otel_traces_exporter: Literal["otlp", "console", "none"] | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_TRACES_EXPORTER", "otel_traces_exporter")
+    )
+
     # --- Flows ------------------------------------------------------------------------------------------------------
     flow_modules: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [
@@ -169,7 +180,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// (TLS, as Azure Cache for Redis needs) or unix://")
         return value
 
-    @field_validator("acs_endpoint", "callback_base_url", "jwks_url")
+    @field_validator("acs_endpoint", "callback_base_url", "jwks_url", "cognitive_services_endpoint")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
@@ -205,12 +216,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"production needs {', '.join(missing)} (or {ENV_PREFIX}ACS_CONNECTION_STRING)")
             if self.acs_access_key is not None and self.acs_access_key.get_secret_value() == DEV_ACCESS_KEY:
                 raise ValueError(f"{ENV_PREFIX}ACS_ACCESS_KEY is the emulator's dev key; set the resource's key")
+            refused = self._production_refusals()
+            if refused:
+                raise ValueError("; ".join(refused))
             self.jwt_issuer = self.jwt_issuer or ACS_JWT_ISSUER
             self.jwks_url = self.jwks_url or ACS_JWKS_URL
             self.log_format = self.log_format or "json"
         if self.acs_access_key is not None:
             _require_base64(self.acs_access_key.get_secret_value())
         return self
+
+    def _production_refusals(self) -> list[str]:
+        refused = []
+        if self.callback_base_url is not None and not self.callback_base_url.startswith("https://"):
+            refused.append(f"{ENV_PREFIX}CALLBACK_BASE_URL must be https:// (ACS posts callbacks over HTTPS only)")
+        if self.acs_resource_id is not None and not _GUID.match(self.acs_resource_id):
+            refused.append(
+                f"{ENV_PREFIX}ACS_RESOURCE_ID must be the Immutable Resource ID, a GUID (portal > Properties)"
+            )
+        if "flow_modules" not in self.model_fields_set:
+            refused.append(f"{ENV_PREFIX}FLOW_MODULES must name your flows (the sample flows run only when named)")
+        return refused
 
     # Typed accessors: after validation these are always set, so callers need no None checks.
     @property

@@ -68,6 +68,7 @@ class CallActions(MediaActions):
                 incoming_call_context=incoming,
                 callback_url=callback_url_for(self.settings, self.flow),
                 operation_context=pack(context),
+                cognitive_services_endpoint=self.settings.cognitive_services_endpoint,
             ),
             context=context,
         )

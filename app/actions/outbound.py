@@ -66,6 +66,7 @@ class OutboundCalls:
                     source_caller_id_number=source,
                     source_display_name=display_name,
                     operation_context=pack(context),
+                    cognitive_services_endpoint=self._settings.cognitive_services_endpoint,
                 )
             else:
                 props = await self._client.create_group_call(
@@ -74,6 +75,7 @@ class OutboundCalls:
                     source_caller_id_number=source,
                     source_display_name=display_name,
                     operation_context=pack(context),
+                    cognitive_services_endpoint=self._settings.cognitive_services_endpoint,
                 )
         except Exception as error:
             raise self._failed("create_call", error) from error
@@ -95,18 +97,21 @@ class OutboundCalls:
         if len(given) != 1:
             raise ValueError("connect needs exactly one of server_call_id, group_call_id or room_id")
         url = callback_url_for(self._settings, flow, seed)
+        ai = self._settings.cognitive_services_endpoint
         self._log.info("action_requested", action="connect", context=pack(context), flow=flow, **given)
         try:
             if server_call_id:
                 props = await self._client.connect_call(
-                    url, server_call_id=server_call_id, operation_context=pack(context)
+                    url, server_call_id=server_call_id, operation_context=pack(context), cognitive_services_endpoint=ai
                 )
             elif group_call_id:
                 props = await self._client.connect_call(
-                    url, group_call_id=group_call_id, operation_context=pack(context)
+                    url, group_call_id=group_call_id, operation_context=pack(context), cognitive_services_endpoint=ai
                 )
             else:
-                props = await self._client.connect_call(url, room_id=str(room_id), operation_context=pack(context))
+                props = await self._client.connect_call(
+                    url, room_id=str(room_id), operation_context=pack(context), cognitive_services_endpoint=ai
+                )
         except Exception as error:
             raise self._failed("connect", error) from error
         return self._bound(props, flow, party=None)

@@ -25,6 +25,7 @@ from app.auth.jwt import CallbackTokenValidator
 from app.dispatch import ActionsFactory, Dispatcher, Outcome
 from app.events import CallEvent
 from app.logging import configure_logging
+from app.observability.telemetry import Telemetry
 from app.routing import Router
 from app.session import CallSession
 from app.state.base import StateStore
@@ -82,9 +83,11 @@ def create_app(
     flow_routers = list(flows) if flows is not None else _load_routers(settings.flow_modules)
     common_routers = list(common) if common is not None else _load_routers(settings.common_modules)
     state_store: StateStore = store or MemoryStateStore()
+    telemetry = Telemetry(settings)
+    observed_store = telemetry.observe_store(state_store)
     # One SDK client per process. Building it opens nothing; the lifespan opens and closes its connections.
     acs = credential or acs_credential(settings)
-    client = build_client(settings, acs)
+    client = build_client(settings, acs, per_call_policies=[telemetry.acs_policy()])
     running = asyncio.Event()
 
     def sdk_actions(session: CallSession) -> CallActions:
@@ -94,7 +97,7 @@ def create_app(
         settings,
         flows=flow_routers,
         common=common_routers,
-        store=state_store,
+        store=observed_store,
         actions=actions or sdk_actions,
         extras=extras,
     )
@@ -149,7 +152,8 @@ def create_app(
             if not settings.allow_unauthenticated_eventgrid
             else None
         ),
-        sink=dispatcher,
+        sink=telemetry.observe_sink(dispatcher),
+        observer=telemetry.observer,
     )
 
     async def jwks_ready() -> bool:
@@ -160,10 +164,11 @@ def create_app(
             Route("/Events", endpoint, methods=["POST", "OPTIONS"]),
             Route(
                 "/api/calls",
-                TriggerEndpoint(settings, client, set(dispatcher.flows), state_store, started=running.is_set),
+                TriggerEndpoint(settings, client, set(dispatcher.flows), observed_store, started=running.is_set),
                 methods=["POST"],
             ),
-            *health_routes({"state": state_store.ping, "jwks": jwks_ready}),
+            *health_routes({"state": observed_store.ping, "jwks": jwks_ready}),
+            telemetry.route(),
         ],
         lifespan=lifespan,
     )
@@ -171,6 +176,7 @@ def create_app(
     app.state.validator = validator
     app.state.settings = settings
     app.state.store = state_store
+    app.state.metrics = telemetry.metrics
     return app
 
 

@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ from app.auth.eventgrid import EVENT_TYPE_HEADER, VALIDATION_EVENT_TYPE, EventGr
 from app.auth.jwt import CallbackTokenValidator
 from app.events import CallEvent, EventParseError, SubscriptionValidation, parse_events
 from app.logging import bind_call
+from app.observability.edge import DeliveryObserver
 from app.web.body import BodyError, check_content_type, decode_json, read_limited
 from app.web.sink import EventSink, SinkUnavailable
 from config.settings import Settings
@@ -95,11 +97,13 @@ class EventsEndpoint:
         callbacks: CallbackTokenValidator | None,
         eventgrid: EventGridAuthenticator | None,
         sink: EventSink,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self.settings = settings
         self.callbacks = callbacks
         self.eventgrid = eventgrid
         self.sink = sink
+        self.observer = observer
         self._log = structlog.get_logger("callwright.web")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,15 +111,24 @@ class EventsEndpoint:
             return
         request = Request(scope, receive)
         channel = "eventgrid" if EVENT_TYPE_HEADER in request.headers else "callback"
-        with structlog.contextvars.bound_contextvars(channel=channel):
+        delivery = (
+            self.observer.delivery(request.method, request.url.path, channel, request.headers)
+            if self.observer is not None
+            else nullcontext(None)
+        )
+        with delivery as span, structlog.contextvars.bound_contextvars(channel=channel):
             try:
                 response = await self._handle(request, channel)
             except _Rejected as rejected:
                 response = rejected.response
                 self._log.warning("events_rejected", status=response.status_code, reason=rejected.reason)
+                if self.observer is not None:
+                    self.observer.rejected(channel, response.status_code, rejected.reason)
             except Exception:
                 self._log.exception("events_internal_error")
                 response = _error(500, "internal_error", "the request could not be processed")
+            if span is not None:
+                span.set_attribute("http.response.status_code", response.status_code)
         await response(scope, receive, send)
 
     async def _handle(self, request: Request, channel: str) -> Response:

@@ -17,6 +17,7 @@ PRODUCTION = {
     "acs_resource_id": "0d0d0d0d-0000-4000-8000-000000000000",
     "callback_base_url": "https://ivr.example.com",
     "eventgrid_secret": "s3cret",
+    "flow_modules": ["flows.front_desk"],
 }
 
 

@@ -98,6 +98,7 @@ def test_production_from_a_connection_string_uses_acs_issuer_and_json_logs() -> 
         acs_resource_id="0d0d0d0d-0000-0000-0000-000000000000",
         callback_base_url="https://ivr.example.com/",
         eventgrid_secret="s3cret",
+        flow_modules=["flows.front_desk"],
     )
     assert settings.endpoint == "https://example.communication.azure.com"
     assert settings.access_key == PROD_KEY
