@@ -45,11 +45,19 @@ def configure_tracing(exporter: str) -> TracerProvider:
     """
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
-        provider = TracerProvider(resource=Resource.create({"service.name": "callwright"}))
+        provider = TracerProvider(resource=_resource())
         trace.set_tracer_provider(provider)
     provider.add_span_processor(BatchSpanProcessor(_exporter(exporter)))
     join_azure_sdk_spans()
     return provider
+
+
+def _resource() -> Resource:
+    # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES as the SDK reads them; "callwright" only when neither names it.
+    resource = Resource.create()
+    if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({"service.name": "callwright"}))
+    return resource
 
 
 def join_azure_sdk_spans() -> None:
