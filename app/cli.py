@@ -90,15 +90,14 @@ def _import_from_working_directory() -> None:
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
+    from app.web.server import server_options
+
     production = settings.environment.value == "production"
     uvicorn.run(
         "app.web.app:create_app",
-        factory=True,
         host=host or ("0.0.0.0" if production else "127.0.0.1"),
         port=port if port is not None else settings.port,
-        proxy_headers=True,
-        log_config=None,  # structlog owns logging (configured by the app factory)
-        access_log=False,
+        **server_options(),
     )
     return 0
 

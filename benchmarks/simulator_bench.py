@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
+import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.applications import Starlette
 
@@ -153,6 +156,15 @@ async def _run(quick: bool) -> list[Row]:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(BUDGET_SECONDS):
             rows += await bench_rest(quick)
+    return rows
+
+
+def run_benchmark(quick: bool = False, json_path: str | None = None) -> list[Row]:
+    rows = asyncio.run(_run(quick))
+    print("\nEmulator capacity (one process, real loopback HTTP, real async SDK)")
+    _print(rows)
+    if json_path:
+        Path(json_path).write_text(json.dumps([dataclasses.asdict(row) for row in rows]))
     return rows
 
 

@@ -143,6 +143,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     log_format: Literal["json", "console"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    gc_freeze: bool = True
 
     # --- Operating ----------------------------------------------------------------------------------------------
     # Bearer token of GET /metrics. Production serves /metrics only with one; development serves it openly.

@@ -297,7 +297,7 @@ async def _serve(config: SimulatorConfig, log_level: str) -> None:
     import uvicorn
 
     from simulator.app import create_simulator
-    from simulator.server import bind_socket, wait_started
+    from simulator.server import KEEP_ALIVE_SECONDS, bind_socket, wait_started
     from simulator.tls import ensure_tls_files
 
     tls = await asyncio.to_thread(ensure_tls_files, config.state_dir) if config.tls else None
@@ -314,6 +314,7 @@ async def _serve(config: SimulatorConfig, log_level: str) -> None:
                 ssl_keyfile=str(tls.key_path) if tls else None,
                 lifespan="on",
                 timeout_graceful_shutdown=5,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS,
             )
         )
         task = asyncio.create_task(server.serve(sockets=[sock]))

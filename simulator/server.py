@@ -29,6 +29,10 @@ from simulator.tls import TlsFiles, ensure_tls_files
 
 STARTUP_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 10.0
+# Above the idle timeout of the clients that call the emulator (azure-core's aiohttp pool keeps idle connections
+# 15 s): a server that closes an idle connection first races the client's next request on it, which is then reset,
+# and azure-core does not retry a POST that failed that way.
+KEEP_ALIVE_SECONDS = 75
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ async def serve_on_socket(
         access_log=False,
         lifespan=lifespan,  # type: ignore[arg-type]  # uvicorn types it as a Literal; callers pass valid names
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

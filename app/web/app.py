@@ -1,6 +1,6 @@
 """The app factory: settings, flows, state and the one SDK client, assembled declaratively with a lifespan.
 
-``uvicorn --factory app.web.app:create_app`` serves it (see the Procfile).
+``callwright serve`` serves it with the production uvicorn options (``app.web.server``; see the Procfile).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from app.state.base import StateStore
 from app.state.memory import MemoryStateStore
 from app.web.events_endpoint import EventsEndpoint, auth_warnings
 from app.web.health import health_routes
+from app.web.heap import frozen_startup_heap
 from app.web.trigger import TriggerEndpoint
 from config.settings import Settings, load_settings
 
@@ -136,7 +137,8 @@ def create_app(
                 acs_auth="access key" if isinstance(acs, AzureKeyCredential) else "Microsoft Entra ID",
                 callback_url=settings.callback_url,
             )
-            yield
+            with frozen_startup_heap(settings.gc_freeze):
+                yield
             log.info("service_stopping")
 
     endpoint = EventsEndpoint(

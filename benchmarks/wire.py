@@ -1,0 +1,152 @@
+"""The requests the load benchmarks send: ACS callbacks (CloudEvents + RS256 JWT) and Event Grid IncomingCalls.
+
+Both apps under test receive exactly the same bytes. Event ids are unique per request (both apps would treat a
+repeat as a redelivery); calls repeat over a fixed set, as many events of one call do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ISSUER = "https://bench.callwright.invalid"
+AUDIENCE = "5f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5"
+ACCESS_KEY = "YmVuY2htYXJrLWFjY2Vzcy1rZXktbm90LWEtc2VjcmV0"
+EVENTGRID_SECRET = "bench-eventgrid-secret"
+FRONT_DESK = "+18005550102"
+CALLER = "+15555550123"
+AGENT = "+18005550199"
+CALLS = 200
+TOKENS = 256
+
+PATHS = {
+    "RecognizeCompleted → transfer": "recognize",
+    "IncomingCall → answer": "incoming",
+    "ParticipantsUpdated (no action)": "participants",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request: path with query, headers, body."""
+
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Signer:
+    """The benchmark's stand-in for ACS's signing key: a JWKS to serve, and callback tokens."""
+
+    def __init__(self) -> None:
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
+        public.update(kid="bench", alg="RS256", use="sig")
+        self.jwks: dict[str, Any] = {"keys": [public]}
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "nbf": now, "exp": now + 3600}
+        self.tokens = [
+            jwt.encode({**claims, "jti": str(uuid.uuid4())}, self._key, algorithm="RS256", headers={"kid": "bench"})
+            for _ in range(TOKENS)
+        ]
+
+
+def _call(index: int) -> str:
+    return f"00000000-0000-4000-8000-{index % CALLS:012d}"
+
+
+def _callback(event_type: str, index: int, data: dict[str, Any]) -> dict[str, Any]:
+    call_id = _call(index)
+    return {
+        "id": str(uuid.uuid4()),
+        "source": f"calling/callConnections/{call_id}",
+        "type": f"Microsoft.Communication.{event_type}",
+        "specversion": "1.0",
+        "datacontenttype": "application/json",
+        "time": "2026-11-24T10:00:00.0000000+00:00",
+        "subject": f"calling/callConnections/{call_id}",
+        "data": {
+            "callConnectionId": call_id,
+            "serverCallId": f"bench-server-call-{index % CALLS}",
+            "correlationId": str(uuid.uuid4()),
+            "version": "2025-05-15",
+            "publicEventType": f"Microsoft.Communication.{event_type}",
+            **data,
+        },
+    }
+
+
+def _incoming_call(index: int) -> dict[str, Any]:
+    def phone(number: str) -> dict[str, Any]:
+        return {"kind": "phoneNumber", "rawId": f"4:{number}", "phoneNumber": {"value": number}}
+
+    return {
+        "id": str(uuid.uuid4()),
+        "topic": "/subscriptions/bench/resourceGroups/bench/providers/Microsoft.Communication/communicationServices/b",
+        "subject": f"/caller/4:{CALLER}/recipient/4:{FRONT_DESK}",
+        "data": {
+            "to": phone(FRONT_DESK),
+            "from": phone(CALLER),
+            "serverCallId": f"bench-incoming-{index}",
+            "callerDisplayName": "",
+            "incomingCallContext": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJjYyI6ImJlbmNoIn0." + str(index),
+            "correlationId": str(uuid.uuid4()),
+        },
+        "eventType": "Microsoft.Communication.IncomingCall",
+        "dataVersion": "1.0",
+        "metadataVersion": "1",
+        "eventTime": "2026-11-24T10:00:00.0000000Z",
+    }
+
+
+def requests_for(path: str, count: int, signer: Signer) -> list[Request]:
+    """``count`` distinct requests of one path (a key of :data:`PATHS`' values)."""
+    requests = []
+    for index in range(count):
+        if path == "incoming":
+            headers = {
+                "content-type": "application/json",
+                "aeg-event-type": "Notification",
+                "aeg-subscription-name": "bench",
+            }
+            target = f"/Events?secret={EVENTGRID_SECRET}"
+            body = json.dumps([_incoming_call(index)]).encode()
+        else:
+            headers = {
+                "content-type": "application/json",
+                "authorization": f"Bearer {signer.tokens[index % len(signer.tokens)]}",
+            }
+            target = "/Events?flow=front_desk"
+            if path == "recognize":
+                event = _callback(
+                    "RecognizeCompleted",
+                    index,
+                    {
+                        "operationContext": "fd-menu:1",
+                        "recognitionType": "dtmf",
+                        "dtmfResult": {"tones": ["one"]},
+                        "resultInformation": {"code": 200, "subCode": 8531, "message": "max digits received"},
+                    },
+                )
+            elif path == "participants":
+                event = _callback(
+                    "ParticipantsUpdated",
+                    index,
+                    {
+                        "participants": [
+                            {"identifier": {"rawId": f"4:{CALLER}", "phoneNumber": {"value": CALLER}}, "isMuted": False}
+                        ],
+                        "sequenceNumber": index,
+                    },
+                )
+            else:
+                raise ValueError(f"unknown path {path!r}")
+            body = json.dumps([event]).encode()
+        requests.append(Request(target, headers, body))
+    return requests
