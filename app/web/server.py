@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 KEEP_ALIVE_SECONDS = 75
-GRACEFUL_SHUTDOWN_SECONDS = 20
+SHUTDOWN_SECONDS = 20
 
 
 def server_options() -> dict[str, Any]:
@@ -31,7 +31,7 @@ def server_options() -> dict[str, Any]:
         "loop": "uvloop" if _installed("uvloop") else "asyncio",
         "http": "httptools" if _installed("httptools") else "h11",
         "timeout_keep_alive": int(os.environ.get("UVICORN_TIMEOUT_KEEP_ALIVE", KEEP_ALIVE_SECONDS)),
-        "timeout_graceful_shutdown": int(os.environ.get("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", GRACEFUL_SHUTDOWN_SECONDS)),
+        "timeout_graceful_shutdown": int(os.environ.get("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", SHUTDOWN_SECONDS)),
         "proxy_headers": True,
         "log_config": None,
         "access_log": False,
