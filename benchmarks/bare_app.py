@@ -42,6 +42,7 @@ log = logging.getLogger("bare")
 def create_app() -> Starlette:
     acs = os.environ["CALLWRIGHT_BENCH_ACS"]
     callback_uri = os.environ.get("CALLWRIGHT_BENCH_CALLBACK", "http://127.0.0.1/Events")
+    issuer = os.environ.get("CALLWRIGHT_BENCH_ISSUER", ISSUER)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     jwks = jwt.PyJWKClient(f"{acs}/calling/keys")
     client = CallAutomationClient(acs, AzureKeyCredential(ACCESS_KEY))
@@ -68,7 +69,7 @@ def create_app() -> Starlette:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         try:
             key = jwks.get_signing_key_from_jwt(token)
-            jwt.decode(token, key.key, algorithms=["RS256"], audience=AUDIENCE, issuer=ISSUER)
+            jwt.decode(token, key.key, algorithms=["RS256"], audience=AUDIENCE, issuer=issuer)
         except jwt.PyJWTError:
             return Response(status_code=401)
         for event_dict in await request.json():
