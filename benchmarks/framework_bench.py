@@ -27,6 +27,7 @@ from app.actions import build_client
 from app.dispatch import Outcome
 from app.events import RecognizeCompleted, parse_events
 from app.logging import configure_logging
+from app.session import CallSession
 from app.web.app import create_app
 from config.settings import Settings
 
@@ -124,8 +125,8 @@ async def run(events: int) -> list[tuple[str, dict[str, float]]]:
 
     client = build_client(settings)  # builds requests; _OfflineActions never sends them
 
-    def offline(**kwargs: Any) -> CallActions:
-        return _OfflineActions(client, settings, **kwargs)
+    def offline(session: CallSession) -> CallActions:
+        return _OfflineActions(client, settings, session)
 
     app = create_app(settings, flows=[_router()], common=[], actions=offline, http=http)
     null = _NullStream()  # logging still runs at INFO and renders JSON, as in production; lines are dropped

@@ -3,44 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Coroutine
-from types import SimpleNamespace
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import pytest
 from structlog.testing import capture_logs
 
 from app import CallActions, OperationContext, Router
-from app.actions import build_client
 from app.dispatch import Dispatcher, Outcome, session_key
 from app.errors import EventInProgress, SinkUnavailable
 from app.events import CallEvent, parse_events
 from app.session import CallSession
 from app.state.base import Held, JsonObject, Write
 from app.state.memory import MemoryStateStore
+from app.testing.fakes import Answer, FakeAcs, HangUp
 from config.settings import Settings
 
 T = TypeVar("T")
 CALL = "11111111-2222-3333-4444-555555555555"
+RINGING = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30."
 SERVER = "server-call-1"
 
 
 class Step(OperationContext, prefix="test-dispatch-step"):
     n: int = 1
-
-
-class RecordingActions(CallActions):
-    """Our own CallActions with the SDK call replaced by a record (and a canned answer)."""
-
-    log: list[tuple[str, dict[str, Any]]]
-
-    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
-        if isinstance(operation, Coroutine):
-            operation.close()
-        self.log.append((action, fields))
-        if action == "answer":
-            return SimpleNamespace(call_connection_id=CALL, server_call_id=SERVER)  # type: ignore[return-value]
-        return None  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -49,17 +35,15 @@ def settings() -> Settings:
 
 
 class Recorder:
-    """Builds RecordingActions that share one log of (action, fields)."""
+    """The dispatcher's actions: the real ``CallActions`` over a fake ACS transport (``FakeAcs``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = build_client(settings)  # builds requests only; RecordingActions never sends them
-        self.log: list[tuple[str, dict[str, Any]]] = []
+        self.acs = FakeAcs(settings)
+        self.acs.answer_ids[RINGING] = CALL
 
     def __call__(self, session: CallSession) -> CallActions:
-        actions = RecordingActions(self.client, self.settings, session)
-        actions.log = self.log
-        return actions
+        return self.acs.factory(session)
 
     def dispatcher(self, flows: list[Router], store: Any = None, common: list[Router] | None = None) -> Dispatcher:
         return Dispatcher(
@@ -71,7 +55,7 @@ class Recorder:
 async def recorder(settings: Settings) -> AsyncIterator[Recorder]:
     recorder = Recorder(settings)
     yield recorder
-    await recorder.client.close()
+    await recorder.acs.client.close()
 
 
 def incoming(event_id: str = "ev-in-1", to: str = "+18005550100", caller: str = "+15551230001") -> CallEvent:
@@ -90,7 +74,7 @@ def incoming(event_id: str = "ev-in-1", to: str = "+18005550100", caller: str = 
                     "from": {"kind": "phoneNumber", "rawId": f"4:{caller}", "phoneNumber": {"value": caller}},
                     "serverCallId": SERVER,
                     "callerDisplayName": "",
-                    "incomingCallContext": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30.",
+                    "incomingCallContext": RINGING,
                     "correlationId": "corr-1",
                 },
             }
@@ -157,7 +141,7 @@ async def test_answering_binds_the_call_to_the_flow_and_remembers_the_caller(rec
 
     dispatcher = recorder.dispatcher([first, second], store)
     assert await dispatcher.dispatch(incoming()) is Outcome.HANDLED
-    assert recorder.log[0][0] == "answer" and recorder.log[0][1]["context"] == Step()
+    assert recorder.acs.actions == [Answer(Step().pack(), flow="second")]
     saved = await stored(store, CALL)
     assert saved["flow"] == "second" and saved["party"] == "4:+15551230001" and saved["answered"] is True
     assert saved["state"] == {}  # the framework's own fields are the session's, not keys in the flow's state
@@ -238,7 +222,7 @@ async def test_a_failing_handler_goes_to_the_router_error_handler(recorder: Reco
     dispatcher = recorder.dispatcher([router])
     assert await dispatcher.dispatch(callback("PlayFailed", "ev-1")) is Outcome.FAILED
     assert caught == ["flow bug"]
-    assert [action for action, _ in recorder.log] == ["hang_up"]
+    assert recorder.acs.actions == [HangUp(for_everyone=True)]
 
 
 async def test_a_raising_predicate_is_contained_not_reported_as_infrastructure(recorder: Recorder) -> None:

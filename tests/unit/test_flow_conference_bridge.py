@@ -67,7 +67,7 @@ async def test_guest_pin_joins_the_room_by_dial_back() -> None:
     leg = await room_leg(app, acs, connect)
     assert call.last == HangUp()  # ...then ends
     invite = conference_bridge.Invite(room="room-standup", caller=quote("4:+15555550123", safe=""), host=False)
-    assert leg.last == AddParticipant("4:+15555550123", BRIDGE, invite.pack())
+    assert leg.last == AddParticipant("4:+15555550123", BRIDGE, invite.pack(), invitation_timeout=30)
     await leg.send("AddParticipantSucceeded", participant={"rawId": "4:+15555550123"})
     assert not acs.of_type(StartContinuousDtmf)  # guests get no moderator keys
     assert (await leg.shared(conference_bridge.room_key("room-standup")))["members"] == ["4:+15555550123"]

@@ -74,7 +74,7 @@ async def test_add_mode_holds_the_caller_with_music_then_releases_on_success() -
     router, seen = build("tka3", mode="add")
     script = await call_in(router)
     assert script.actions[-2:] == [
-        AddParticipant("4:+18005550199", "+18005550100", "tka3.agent"),
+        AddParticipant("4:+18005550199", "+18005550100", "tka3.agent", invitation_timeout=30),
         Hold(CALLER, "Please hold while we connect you. Your call is important to us."),
     ]
     assert "agent_invitation" in await script.state()

@@ -12,6 +12,8 @@ from config.settings import Settings
 from handlers import Digits, valid_date
 from tests.unit.kit_calls import LINE, call_in, start_on_connect
 
+CALLER = "4:+15555550123"
+
 PROMPT = "Enter your PIN, then press pound."
 
 
@@ -47,7 +49,9 @@ def build(name: str, **options: Any) -> tuple[Router, list[str]]:
 async def test_asks_for_digits_with_a_stop_tone() -> None:
     router, _ = build("tkd1")
     script = await call_in(router)
-    assert script.last == Recognize(PROMPT, "tkd1.pin:1:enter", max_tones=5, stop_tones="#")
+    assert script.last == Recognize(
+        PROMPT, "tkd1.pin:1:enter", max_tones=5, stop_tones="#", target=CALLER, inter_tone_timeout=4
+    )
 
 
 async def test_valid_entry_is_stored_and_delivered_without_logging_the_value() -> None:
@@ -106,7 +110,9 @@ async def test_confirm_2_re_enters_without_spending_an_attempt() -> None:
     script = await call_in(router)
     await script.press("1234#")
     await script.press("2")
-    assert script.last == Recognize(PROMPT, "tkd6.pin:1:enter", max_tones=5, stop_tones="#")
+    assert script.last == Recognize(
+        PROMPT, "tkd6.pin:1:enter", max_tones=5, stop_tones="#", target=CALLER, inter_tone_timeout=4
+    )
     await script.press("5678#")
     await script.press("1")
     assert results == ["ok:5678"]

@@ -123,4 +123,4 @@ async def test_predicates_work_in_when_with_an_injected_clock(now: datetime, exp
     app, acs = make_app(settings, router, extras={CLOCK: lambda: now})
     script = CallScript(app, acs)
     await script.incoming(to="+18005550100")
-    assert script.last == Answer(expected)
+    assert script.last == Answer(expected, flow=f"tkh-{expected}")

@@ -29,7 +29,9 @@ def build(name: str, **options: Any) -> Router:
 
 async def test_prompt_offers_both_languages() -> None:
     script = await call_in(build("tkl1"))
-    assert script.last == Recognize("For English, press 1. Para español, oprima 2.", "tkl1.language:1")
+    assert script.last == Recognize(
+        "For English, press 1. Para español, oprima 2.", "tkl1.language:1", target="4:+15555550123"
+    )
 
 
 async def test_choice_becomes_the_voice_and_text_of_later_prompts() -> None:

@@ -57,7 +57,7 @@ async def start_call(router: Router) -> CallScript:
 async def test_start_plays_the_prompt_with_barge_in_and_attempt_one() -> None:
     router, menu, _ = build("tkm1")
     script = await start_call(router)
-    assert script.last == Recognize(PROMPT, "tkm1.main:1", max_tones=1, interrupt_prompt=True)
+    assert script.last == Recognize(PROMPT, "tkm1.main:1", max_tones=1, interrupt_prompt=True, target="4:+15555550123")
     assert menu.prefix == "tkm1.main"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,7 +59,8 @@ async def recording(script: CallScript) -> str:
     logged = [entry for entry in logs if entry["event"] == "voicemail_recording_started"]
     assert logged and logged[0]["recording_id"] == started.recording_id
     assert (await script.state())["vm_recording_id"] == started.recording_id
-    assert script.last == Recognize(None, f"{script.flow_name}.vm:record", stop_tones="#", interrupt_prompt=False)
+    listen_for = Recognize(None, f"{script.flow_name}.vm:record", stop_tones="#", interrupt_prompt=False)
+    assert script.last == replace(listen_for, initial_silence_timeout=60, target="4:+15555550123")
     listen = script.last
     assert isinstance(listen, Recognize) and listen.initial_silence_timeout == 60
     return started.recording_id

@@ -1,4 +1,8 @@
-"""Test doubles for kit and flow tests: typed action records, ``FakeCallActions``/``FakeAcs``, ``CallScript``.
+"""Fast tests for flows and kits: the real ``CallActions`` over a fake ACS, typed action records, ``CallScript``.
+
+``FakeAcs`` answers the real SDK client's requests in-process (``transport.py``) and records each one as a typed
+record read from its wire body (``records.py``), every field compared by ``==``. See ``acs.py`` for what the fake
+does and does not check.
 
 Example::
 
@@ -10,7 +14,7 @@ Example::
     assert isinstance(call.last, Recognize)
 """
 
-from app.testing.fakes.acs import FakeAcs, FakeCallActions
+from app.testing.fakes.acs import FakeAcs
 from app.testing.fakes.offline import CallScript, make_app, make_settings
 from app.testing.fakes.records import (
     AddParticipant,
@@ -18,6 +22,9 @@ from app.testing.fakes.records import (
     CancelAddParticipant,
     CancelMedia,
     Connect,
+    CreateCall,
+    GetParticipant,
+    GetProperties,
     HangUp,
     Hold,
     ListParticipants,
@@ -27,6 +34,7 @@ from app.testing.fakes.records import (
     Redirect,
     Reject,
     RemoveParticipant,
+    SendDtmf,
     StartContinuousDtmf,
     StartRecording,
     StopContinuousDtmf,
@@ -43,8 +51,10 @@ __all__ = [
     "CancelAddParticipant",
     "CancelMedia",
     "Connect",
+    "CreateCall",
     "FakeAcs",
-    "FakeCallActions",
+    "GetParticipant",
+    "GetProperties",
     "HangUp",
     "Hold",
     "ListParticipants",
@@ -54,6 +64,7 @@ __all__ = [
     "Redirect",
     "Reject",
     "RemoveParticipant",
+    "SendDtmf",
     "StartContinuousDtmf",
     "StartRecording",
     "StopContinuousDtmf",

@@ -169,7 +169,11 @@ class CallScript:
         )
 
     async def _dispatch(self, event: CallEvent, *, flow: str | None = None) -> object:
-        return await self.app.dispatch(event, flow=flow or self.flow, seed=self._seed)
+        self.acs.handling = self.call_id
+        try:
+            return await self.app.dispatch(event, flow=flow or self.flow, seed=self._seed)
+        finally:
+            self.acs.handling = None
 
 
 _TONES = {

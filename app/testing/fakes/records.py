@@ -1,4 +1,10 @@
-"""Typed records of what a ``FakeCallActions`` was asked to do; tests compare them with ``==``."""
+"""Typed records of the requests the real ``CallActions`` sent to the fake ACS; tests compare them with ``==``.
+
+Each record is read from the request body as it would have gone over the wire (see ``transport.py``), and every
+request field is compared: targets, contexts, timeouts, tones, locale and voice, SIP and VoIP headers, the flow
+the callback URL binds the call to. Only ids the fake ACS itself assigned (``call_connection_id`` of a connect,
+``recording_id``) are left out of ``==``. Defaults are what the actions send when a handler passes nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,15 @@ from dataclasses import dataclass, field
 
 from app.actions.prompts import Audio, Prompt, Speech, Ssml
 
+Headers = tuple[tuple[str, str], ...]
+"""Headers as sorted ``(name, value)`` pairs, so records stay hashable and order-free."""
+
 
 @dataclass(frozen=True)
 class Answer:
     context: str | None = None
+    flow: str | None = None
+    """The ``flow`` parameter of the callback URL: the flow the call is bound to."""
 
 
 @dataclass(frozen=True)
@@ -24,13 +35,34 @@ class Redirect:
 
 
 @dataclass(frozen=True)
+class CreateCall:
+    targets: tuple[str, ...]
+    caller_id: str | None = None
+    display_name: str | None = None
+    context: str | None = None
+    flow: str | None = None
+    call_connection_id: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Connect:
+    room_id: str | None = None
+    group_call_id: str | None = None
+    server_call_id: str | None = None
+    context: str | None = None
+    flow: str | None = None
+    call_connection_id: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Play:
     text: str
     context: str | None = None
     to: str = "all"
     loop: bool = False
-    locale: str | None = field(default=None, compare=False)
-    voice: str | None = field(default=None, compare=False)
+    locale: str | None = None
+    voice: str | None = None
+    interrupt: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,21 +70,25 @@ class Recognize:
     text: str | None
     context: str | None = None
     kind: str = "dtmf"
-    max_tones: int = 1
+    max_tones: int | None = 1
     stop_tones: str | None = None
     interrupt_prompt: bool = True
-    initial_silence_timeout: int = field(default=5, compare=False)
-    choices: tuple[str, ...] = field(default=(), compare=False)
-    target: str | None = field(default=None, compare=False)
-    locale: str | None = field(default=None, compare=False)
-    voice: str | None = field(default=None, compare=False)
+    initial_silence_timeout: int | None = 5
+    choices: tuple[str, ...] = ()
+    target: str | None = None
+    locale: str | None = None
+    voice: str | None = None
+    inter_tone_timeout: int | None = None
+    speech_language: str | None = None
 
 
 @dataclass(frozen=True)
 class Transfer:
     target: str
     context: str | None = None
-    sip_headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    sip_headers: Headers = ()
+    voip_headers: Headers = ()
+    transferee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +96,10 @@ class AddParticipant:
     target: str
     caller_id: str | None = None
     context: str | None = None
-    invitation_timeout: int | None = field(default=None, compare=False)
+    invitation_timeout: int | None = None
+    display_name: str | None = None
+    sip_headers: Headers = ()
+    voip_headers: Headers = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +117,7 @@ class RemoveParticipant:
 @dataclass(frozen=True)
 class Mute:
     target: str
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +129,13 @@ class HangUp:
 class Hold:
     target: str
     music: str | None = None
+    context: str | None = None
 
 
 @dataclass(frozen=True)
 class Unhold:
     target: str
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +147,14 @@ class StartContinuousDtmf:
 @dataclass(frozen=True)
 class StopContinuousDtmf:
     target: str
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class SendDtmf:
+    tones: str
+    target: str
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +164,10 @@ class CancelMedia:
 
 @dataclass(frozen=True)
 class StartRecording:
-    recording_id: str
+    recording_id: str = field(default="", compare=False)
+    content: str = "audio"
+    channel: str = "mixed"
+    format: str = "wav"
 
 
 @dataclass(frozen=True)
@@ -123,16 +176,17 @@ class StopRecording:
 
 
 @dataclass(frozen=True)
-class Connect:
-    room_id: str | None = None
-    group_call_id: str | None = None
-    server_call_id: str | None = None
-    context: str | None = None
-    call_connection_id: str = field(default="", compare=False)
+class ListParticipants:
+    pass
 
 
 @dataclass(frozen=True)
-class ListParticipants:
+class GetParticipant:
+    target: str
+
+
+@dataclass(frozen=True)
+class GetProperties:
     pass
 
 
