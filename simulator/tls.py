@@ -17,8 +17,10 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import trustme
+if TYPE_CHECKING:
+    import trustme
 
 DEFAULT_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -33,6 +35,10 @@ class TlsFiles:
 
 
 def _load_or_create_ca(directory: Path) -> trustme.CA:
+    try:
+        import trustme  # the emulator extra: a runtime-only install (the container) has no TLS mode
+    except ImportError:
+        raise RuntimeError("the emulator's --tls needs its extra: pip install 'callwright[emulator]'") from None
     ca_path, ca_key_path = directory / "ca.pem", directory / "ca-key.pem"
     if ca_path.is_file() and ca_key_path.is_file():
         try:

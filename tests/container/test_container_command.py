@@ -128,6 +128,10 @@ def test_the_image_holds_only_locked_runtime_dependencies(runtime_venv: Path) ->
     assert {"pytest", "trustme", "mypy", "ruff"}.isdisjoint(installed), "dev or emulator extras in the image"
     unpinned = {name: version for name, version in installed.items() if locked.get(name) != version}
     assert not unpinned, f"installed but not as requirements.lock pins them: {unpinned}"
+    # The emulator still imports without its extra (only --tls needs trustme).
+    probe = [str(runtime_venv / "bin" / "python"), "-c", "import simulator.server, simulator.app"]
+    imported = subprocess.run(probe, capture_output=True, text=True, cwd=runtime_venv.parent, check=False)
+    assert imported.returncode == 0, imported.stderr[-2000:]
 
 
 def test_the_procfile_and_the_dockerfile_run_the_same_command() -> None:
