@@ -1,5 +1,8 @@
 """Steps from the emulator's call timeline (``GET /simulator/calls/{serverCallId}``), in causal order.
 
+The emulator numbers its entries in causal order at the source (a request when it arrives, a callback when it is
+sent), so the order of ``seq`` is the order of the diagram.
+
 Example::
 
     call = httpx.get(f"{emulator}/simulator/calls/{server_call_id}").json()
@@ -12,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.diagrams.model import Step, StepKind, short_type
-from app.diagrams.ordering import causal_positions
 from app.events.media_events import TONE_DIGITS
 
 _KINDS: dict[str, StepKind] = {
@@ -36,12 +38,11 @@ _TARGET_FIELDS = (
 def from_emulator(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[Step]:
     """Steps of one call: ``data`` is the control API's call JSON (with ``timeline``) or its list of entries."""
     entries: Sequence[Mapping[str, Any]] = data.get("timeline", []) if isinstance(data, Mapping) else data
-    positions = causal_positions(entries)
-    steps = [_step(entry, positions[int(entry["seq"])]) for entry in entries]
-    return sorted(steps, key=lambda step: (step.position, step.seq))
+    steps = [_step(entry) for entry in entries if entry.get("kind") != "media"]
+    return sorted(steps, key=lambda step: step.seq)
 
 
-def _step(entry: Mapping[str, Any], position: float) -> Step:
+def _step(entry: Mapping[str, Any]) -> Step:
     kind = _KINDS.get(str(entry.get("kind")), "note")
     detail: Mapping[str, Any] = entry.get("detail") or {}
     name = str(entry.get("name", ""))
@@ -64,7 +65,7 @@ def _step(entry: Mapping[str, Any], position: float) -> Step:
     elif kind == "party":
         name, fields = _party(name, detail)
     return Step(
-        position=position,
+        position=int(entry["seq"]),
         seq=int(entry["seq"]),
         at=float(entry.get("at", 0.0)),
         kind=kind,

@@ -31,7 +31,7 @@ class Step:
 
     ``kind``: ``action`` (the app asked ACS), ``event`` (ACS called the app back), ``incoming_call`` (Event Grid
     delivered to the app), ``party`` (a phone did something, or ACS rang it), ``note`` (ACS changed state).
-    ``position`` orders steps causally (a callback sits where it was sent, not where its delivery finished).
+    ``position`` orders steps causally (the emulator numbers its timeline in causal order; log lines keep theirs).
     """
 
     position: float

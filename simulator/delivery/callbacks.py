@@ -4,6 +4,7 @@ Each call connection has its own queue and at most one worker, so its callbacks 
 the world queued them; different calls deliver concurrently. Retry policy (ACS documents none): a transport error,
 timeout or non-2xx answer is retried up to 3 more times after 1, 2 and 4 simulated seconds, except 400, 401, 403
 and 413, which are final (as Event Grid treats them). Later callbacks of the same call wait for those retries.
+Each attempt takes its place in the timeline when it is sent, so it sits before whatever the app does in response.
 
 Example::
 
@@ -28,7 +29,7 @@ from simulator.delivery.redact import redact_url
 from simulator.delivery.tracker import WorkTracker
 from simulator.delivery.transport import Transport
 from simulator.faults import CallbackFault, FaultBook
-from simulator.timeline import Timeline
+from simulator.timeline import Slot, Timeline
 from simulator.tokens import TokenIssuer
 
 RETRY_DELAYS = (1.0, 2.0, 4.0)  # simulated seconds before attempts 2, 3 and 4
@@ -163,8 +164,9 @@ class CallbackSender:
 
     async def _post_with_retries(self, item: _Callback, *, duplicate: int) -> None:
         for attempt in range(1, len(RETRY_DELAYS) + 2):
+            slot = self._timeline.reserve()
             status, error = await self._post(item)
-            self._record(item, status=status, attempt=attempt, error=error, duplicate=duplicate or None)
+            self._record(item, slot=slot, status=status, attempt=attempt, error=error, duplicate=duplicate or None)
             if status is not None and (200 <= status < 300 or status in FINAL_STATUSES):
                 return
             if attempt > len(RETRY_DELAYS):
@@ -181,7 +183,9 @@ class CallbackSender:
         reply = await self._transport.send("POST", item.url, headers, body, within=self._timeout)
         return reply.status, reply.error
 
-    def _record(self, item: _Callback, *, status: int | None, attempt: int, **extra: Any) -> None:
+    def _record(
+        self, item: _Callback, *, status: int | None, attempt: int, slot: Slot | None = None, **extra: Any
+    ) -> None:
         detail = {k: v for k, v in extra.items() if v is not None}
         self._timeline.record(
             "callback",
@@ -189,6 +193,7 @@ class CallbackSender:
             item.event["type"],
             call_connection_id=item.call_connection_id,
             server_call_id=item.server_call_id,
+            slot=slot,
             url=redact_url(item.url),
             status=status,
             attempt=attempt,

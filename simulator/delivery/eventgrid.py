@@ -31,7 +31,7 @@ from simulator.delivery.redact import redact_url
 from simulator.delivery.subscriptions import SubscriptionRegistry, SubscriptionState
 from simulator.delivery.tracker import WorkTracker
 from simulator.delivery.transport import Reply, Transport
-from simulator.timeline import Timeline
+from simulator.timeline import Slot, Timeline
 
 RETRY_SCHEDULE = (10.0, 30.0, 60.0, 300.0, 600.0, 1800.0, 3600.0)  # then hourly
 FINAL_STATUSES = frozenset({400, 401, 403, 413})
@@ -115,10 +115,11 @@ class EventGridSender:
         try:
             while self._registry.is_current(state):
                 if await self._ensure_validated(state, server_call_id):
+                    slot = self._timeline.reserve()  # sent now: before whatever the app does in response
                     status, error = await self._notify(state, event, delivery_count)
                     state.attempts += 1
                     state.last_status, state.last_error = status, error
-                    self._record(state, server_call_id, INCOMING_CALL_TYPE, status, delivery_count, error, event)
+                    self._record(state, server_call_id, slot, status, delivery_count, error, event)
                     if _is_success(status):
                         state.delivered += 1
                         return
@@ -231,14 +232,14 @@ class EventGridSender:
             url=redact_url(state.spec.url),
             status=status,
             validated=ok,
-            **({"error": error} if error else {}),
+            **_error_detail(error),
         )
 
     def _record(
         self,
         state: SubscriptionState,
         server_call_id: str,
-        name: str,
+        slot: Slot,
         status: int | None,
         delivery_count: int,
         error: str | None,
@@ -247,16 +248,21 @@ class EventGridSender:
         self._timeline.record(
             "incoming_call",
             "acs",
-            name,
+            INCOMING_CALL_TYPE,
             server_call_id=server_call_id,
+            slot=slot,
             subscription=state.spec.name,
             url=redact_url(state.spec.url),
             status=status,
             attempt=delivery_count + 1,
             delivery_count=delivery_count,
             event=event,
-            **({"error": error} if error else {}),
+            **_error_detail(error),
         )
+
+
+def _error_detail(error: str | None) -> dict[str, Any]:
+    return {"error": error} if error else {}
 
 
 def _echoed_code(raw: bytes) -> str | None:

@@ -1,7 +1,8 @@
 """The REST pipeline every ``/calling/...`` request goes through.
 
 HMAC → api-version → route → injected fault → repeatability → operation → timeline. Operations are small async
-functions registered with :func:`operation` in the ``routes_*`` modules.
+functions registered with :func:`operation` in the ``routes_*`` modules. A request takes its place in the timeline
+when it arrives, so what it causes (a phone rings, an event is emitted) comes after it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from simulator.timeline import Slot
 from simulator.wire.body import Body, parse_json
 from simulator.wire.entra import BEARER, EntraTokenVerifier
 from simulator.wire.errors import AcsError
@@ -161,6 +163,7 @@ class RestApi:
         query: dict[str, list[str]],
         body: bytes,
     ) -> Response:
+        slot = self.world.timeline.reserve()  # the request's place: before anything it causes
         ctx = RestContext(self.world, params, Body({}), query, path)
 
         async def execute() -> StoredResponse:
@@ -170,8 +173,8 @@ class RestApi:
                 if fault.latency > 0:
                     await self.world.clock.sleep(fault.latency)
                 if fault.status is not None:
-                    return self._faulted(op, params, fault.status, fault.retry_after)
-            return await self._execute(op, ctx, body)
+                    return self._faulted(op, params, fault.status, fault.retry_after, slot)
+            return await self._execute(op, ctx, body, slot)
 
         if RepeatabilityCache.applies(request.headers):
             outcome = await self.repeatability.run(request.headers, fingerprint(request.method, path, body), execute)
@@ -189,7 +192,7 @@ class RestApi:
             stored = await execute()
         return Response(stored.body or None, status_code=stored.status, headers=dict(stored.headers))
 
-    async def _execute(self, op: Operation, ctx: RestContext, raw: bytes) -> StoredResponse:
+    async def _execute(self, op: Operation, ctx: RestContext, raw: bytes, slot: Slot) -> StoredResponse:
         parsed: dict[str, Any] = {}
         try:
             parsed = parse_json(raw)
@@ -207,6 +210,7 @@ class RestApi:
             op.name,
             server_call_id=ctx.server_call_id,
             call_connection_id=ctx.call_connection_id,
+            slot=slot,
             status=status,
             body=_redact(parsed),
             # A participant named only in the path (getParticipant) is still worth seeing in the timeline.
@@ -225,14 +229,16 @@ class RestApi:
             headers.append(("x-microsoft-skype-chain-id", ctx.correlation_id))
         return StoredResponse(status, content, tuple(headers))
 
-    def _faulted(self, op: Operation, params: dict[str, str], status: int, retry_after: float | None) -> StoredResponse:
+    def _faulted(
+        self, op: Operation, params: dict[str, str], status: int, retry_after: float | None, slot: Slot
+    ) -> StoredResponse:
         code = "9999" if status >= 500 else str(status)
         payload = {"error": {"code": code, "message": f"Injected fault for {op.name}."}}
         headers = [("content-type", _JSON)]
         if retry_after is not None:
             headers.append(("retry-after", str(max(0, round(retry_after)))))
         self.world.timeline.record(
-            "request", "app", op.name, call_connection_id=params.get("id"), status=status, fault=True
+            "request", "app", op.name, call_connection_id=params.get("id"), slot=slot, status=status, fault=True
         )
         return StoredResponse(status, json.dumps(payload).encode(), tuple(headers))
 

@@ -11,7 +11,6 @@ import pytest
 from app.diagrams import from_emulator, from_log_lines, render_mermaid
 from app.diagrams.cli import main
 from app.diagrams.mermaid import escape
-from app.diagrams.ordering import causal_positions
 from app.testing.timeline_view import format_timeline
 
 CALLER = "4:+15551230001"
@@ -47,25 +46,27 @@ def request(seq: int, name: str, status: int = 202, **body: Any) -> dict[str, An
 
 MENU = {"kind": "text", "text": {"text": "Welcome; press 1 for an agent #1"}}
 
-# As the emulator records a front desk call: requests when they complete, callbacks when their delivery finishes.
+# As the emulator records a front desk call: in causal order at the source (requests numbered when they arrive,
+# callbacks when they are sent).
 TIMELINE = [
     entry(1, "party", CALLER, "dial", to=DESK, cc=None),
     entry(2, "party", DESK, "ringing", behaviour="app"),
     entry(3, "note", "acs", "IncomingCall", to=DESK),
-    entry(4, "note", "acs", "answered by the app", at=0.05),
-    request(5, "answer", status=200, incomingCallContext="<redacted>"),
-    request(6, "recognize", recognizeInputType="dtmf", playPrompt=MENU),
-    callback(7, "CallConnected"),
     entry(
-        8, "incoming_call", "acs", "Microsoft.Communication.IncomingCall", status=200, attempt=1, event={"id": "eg-1"}
+        4, "incoming_call", "acs", "Microsoft.Communication.IncomingCall", status=200, attempt=1, event={"id": "eg-1"}
     ),
-    entry(9, "party", CALLER, "press one"),
-    entry(10, "party", AGENT, "ringing", behaviour="accept", at=0.105),
-    request(11, "transfer", targetParticipant={"rawId": AGENT}, at=0.105),
-    callback(12, "RecognizeCompleted", dtmfResult={"tones": ["one"]}),
-    entry(13, "party", AGENT, "answer"),
-    callback(14, "CallTransferAccepted"),
-    callback(15, "CallTransferFailed", resultInformation={"code": 486, "subCode": 8539}),
+    request(5, "answer", status=200, incomingCallContext="<redacted>"),
+    entry(6, "note", "acs", "answered by the app"),
+    callback(7, "CallConnected"),
+    request(8, "recognize", recognizeInputType="dtmf", playPrompt=MENU),
+    entry(9, "media", "acs", "prompt started", sources=[MENU]),
+    entry(10, "party", CALLER, "press one"),
+    callback(11, "RecognizeCompleted", dtmfResult={"tones": ["one"]}),
+    request(12, "transfer", targetParticipant={"rawId": AGENT}),
+    entry(13, "party", AGENT, "ringing", behaviour="accept"),
+    entry(14, "party", AGENT, "answer"),
+    callback(15, "CallTransferAccepted"),
+    callback(16, "CallTransferFailed", resultInformation={"code": 486, "subCode": 8539}),
 ]
 
 EXPECTED = """\
@@ -99,12 +100,9 @@ def test_renders_a_known_timeline_line_by_line() -> None:
     assert diagram.splitlines() == EXPECTED.splitlines()
 
 
-def test_deliveries_move_back_to_where_they_were_sent() -> None:
-    positions = causal_positions(TIMELINE)
-    order = [seq for seq, _ in sorted(positions.items(), key=lambda item: (item[1], item[0]))]
-    # IncomingCall before the answer it caused, CallConnected before the recognize, RecognizeCompleted right
-    # after the key press, and the ACS effects of the transfer (ringing) after the transfer request.
-    assert order == [1, 2, 3, 8, 5, 4, 7, 6, 9, 12, 11, 10, 13, 14, 15]
+def test_steps_follow_the_emulators_numbering_whatever_order_they_arrive_in() -> None:
+    shuffled = [*TIMELINE[8:], *reversed(TIMELINE[:8])]
+    assert [step.seq for step in from_emulator(shuffled)] == [e["seq"] for e in TIMELINE if e["kind"] != "media"]
 
 
 def test_failed_actions_and_deliveries_get_crossed_arrows() -> None:
@@ -179,7 +177,7 @@ def test_log_lines_become_steps_of_one_call() -> None:
 
 def test_timeline_text_is_numbered_with_the_cursor_marked() -> None:
     steps = from_emulator(TIMELINE)
-    text = format_timeline(steps, time_scale=0.01, cursor=9).splitlines()
+    text = format_timeline(steps, time_scale=0.01, cursor=10).splitlines()
     assert text[0].split() == ["1.", "0.00s", "Caller", "+15551230001", "→", "ACS", "dial", "+18005550102"]
     assert "press 1" in text[8] and "the script is here" in text[9]
     assert text[10].split()[0] == "10." and "RecognizeCompleted (1)" in text[10]
