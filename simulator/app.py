@@ -25,6 +25,7 @@ from simulator.config import SimulatorConfig
 from simulator.control import control_routes
 from simulator.interfaces import Delivery
 from simulator.timeline import Timeline
+from simulator.ui import LiveFeed, ui_routes
 from simulator.wire import ALL_OPERATIONS, RestApi
 from simulator.wire.entra import EntraTokenVerifier
 from simulator.world import Timing, World
@@ -54,6 +55,7 @@ class Simulator:
             else None
         )
         self.rest = RestApi(self.world, delivery.faults, list(ALL_OPERATIONS), entra=entra)
+        self.feed = LiveFeed(self.world, timeline)
 
     async def reset(self) -> None:
         """Clear calls, timeline, repeatability cache and faults; keep subscriptions."""
@@ -61,6 +63,7 @@ class Simulator:
         self.timeline.clear()
         self.rest.repeatability.clear()
         self.delivery.faults.clear()
+        self.feed.resync()
 
 
 def create_simulator(
@@ -79,6 +82,7 @@ def create_simulator(
         Route("/calling/{rest:path}", sim.rest.handle, methods=_METHODS),
         *control_routes(sim),
         *sim.delivery.control_routes(),
+        *ui_routes(config, sim.feed),
         Route("/{rest:path}", _not_found, methods=_METHODS),
     ]
 
@@ -88,6 +92,7 @@ def create_simulator(
         try:
             yield
         finally:
+            await sim.feed.stop()
             await sim.world.stop()
             await sim.delivery.stop()
 

@@ -24,7 +24,10 @@ def _op(summary: str, *, body: dict[str, Any] | None = None, ok: str = "200", pa
 _BEHAVIOUR = {
     "type": "object",
     "properties": {
-        "answer": {"enum": ["accept", "reject", "busy", "no-answer", "fail", "app"]},
+        "answer": {
+            "enum": ["accept", "reject", "busy", "no-answer", "fail", "app", "manual"],
+            "description": "manual: rings until answered through .../parties/{raw_id}/answer (the dev phone)",
+        },
         "answerAfter": {"type": "number", "description": "simulated seconds before answering"},
         "hangUpAfter": {"type": ["number", "null"], "description": "simulated seconds in the call, then hang up"},
         "dtmf": {
@@ -86,8 +89,31 @@ OPENAPI: dict[str, Any] = {
         "/simulator/calls/{server_call_id}/parties/{raw_id}/hangup": {
             "post": _op("The party hangs up", ok="204", params=_CALL_PARTY)
         },
+        "/simulator/calls/{server_call_id}/parties/{raw_id}/silence": {
+            "post": _op("The party stays silent: the recognize listening to it times out now", params=_CALL_PARTY)
+        },
+        "/simulator/calls/{server_call_id}/parties/{raw_id}/answer": {
+            "post": _op(
+                "The ringing party answers or refuses (409 when it is not ringing)",
+                body={
+                    "type": "object",
+                    "properties": {"answer": {"enum": ["accept", "reject", "busy", "no-answer", "fail"]}},
+                },
+                ok="204",
+                params=_CALL_PARTY,
+            )
+        },
+        "/simulator/stream": {
+            "get": _op(
+                "Server-Sent Events: a snapshot of recent calls, then batches of timeline entries and call state"
+            )
+        },
         "/simulator/parties/{raw_id}": {
-            "put": _op("Set a party's behaviour", body=_BEHAVIOUR, params=("raw_id",)),
+            "put": _op(
+                "Set a party's behaviour (raw_id * sets the default for every party)",
+                body=_BEHAVIOUR,
+                params=("raw_id",),
+            ),
             "get": _op("A party's effective behaviour", params=("raw_id",)),
         },
         "/simulator/rooms": {

@@ -15,13 +15,16 @@ from simulator.wire.body import Body
 from simulator.wire.identifiers import custom_calling_context
 from simulator.world.identity import Identifier
 from simulator.world.inbound import place_call
+from simulator.world.invite import answer_ring
 from simulator.world.media import Input
 from simulator.world.mediaops import party_input
-from simulator.world.parties import Behaviour, behaviour_from_json
+from simulator.world.parties import EVERY_PARTY, Behaviour, behaviour_from_json
 from simulator.world.tones import parse_keys
 
 if TYPE_CHECKING:
     from simulator.app import Simulator
+
+ANSWERS_BY_HAND = ("accept", "reject", "busy", "no-answer", "fail")
 
 
 def control_routes(sim: Simulator) -> list[BaseRoute]:
@@ -75,17 +78,24 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
         reply["timeline"] = [e.to_json() for e in sim.timeline.for_call(call.server_call_id)]
         return JSONResponse(reply)
 
+    def party_key(request: Request) -> str:
+        raw = request.path_params["raw_id"]
+        return EVERY_PARTY if raw == EVERY_PARTY else identifier(raw, "rawId").raw_id
+
     async def set_party(request: Request) -> Response:
-        who = identifier(request.path_params["raw_id"], "rawId")
+        key = party_key(request)
         body = await json_body(request)
-        behaviour = behaviour_from_json(body, world.parties.explicit(who.raw_id) or Behaviour())
-        world.parties.set(who.raw_id, behaviour)
-        return JSONResponse({"rawId": who.raw_id, "behaviour": behaviour.to_json()})
+        behaviour = behaviour_from_json(body, world.parties.explicit(key) or Behaviour())
+        world.parties.set(key, behaviour)
+        return JSONResponse({"rawId": key, "behaviour": behaviour.to_json()})
 
     async def get_party(request: Request) -> Response:
-        who = identifier(request.path_params["raw_id"], "rawId")
-        behaviour = world.parties.behaviour_for(who)
-        return JSONResponse({"rawId": who.raw_id, "behaviour": behaviour.to_json()})
+        key = party_key(request)
+        if key == EVERY_PARTY:
+            behaviour = world.parties.explicit(EVERY_PARTY) or Behaviour()
+        else:
+            behaviour = world.parties.behaviour_for(Identifier(key))
+        return JSONResponse({"rawId": key, "behaviour": behaviour.to_json()})
 
     def _call_party(request: Request) -> tuple[str, Identifier]:
         server_call_id = request.path_params["server_call_id"]
@@ -111,6 +121,23 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
         if not isinstance(text, str) or not text.strip():
             raise control_error(422, "BadRequest", "'text' must be a non-empty string.")
         return JSONResponse({"heard": party_input(world, server_call_id, who, Input(text=text))})
+
+    async def stay_silent(request: Request) -> Response:
+        server_call_id, who = _call_party(request)
+        return JSONResponse({"heard": party_input(world, server_call_id, who, Input(silence=True))})
+
+    async def answer(request: Request) -> Response:
+        server_call_id, who = _call_party(request)
+        body = await json_body(request)
+        mode = body.get("answer", "accept")
+        if mode not in ANSWERS_BY_HAND:
+            raise control_error(422, "BadRequest", f"'answer' must be one of {', '.join(ANSWERS_BY_HAND)}.")
+        call = world.calls[server_call_id]
+        ring = next((ring for ring, _ in world.ringing_parties(call) if ring.target.raw_id == who.raw_id), None)
+        if ring is None:
+            raise control_error(409, "NotRinging", f"{who.raw_id} is not ringing in this call.")
+        answer_ring(world, ring, mode)
+        return Response(status_code=204)
 
     async def hang_up(request: Request) -> Response:
         server_call_id, who = _call_party(request)
@@ -156,6 +183,8 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
         ("/simulator/calls/{server_call_id}/parties/{raw_id}/dtmf", press, ["POST"]),
         ("/simulator/calls/{server_call_id}/parties/{raw_id}/say", say, ["POST"]),
         ("/simulator/calls/{server_call_id}/parties/{raw_id}/hangup", hang_up, ["POST"]),
+        ("/simulator/calls/{server_call_id}/parties/{raw_id}/silence", stay_silent, ["POST"]),
+        ("/simulator/calls/{server_call_id}/parties/{raw_id}/answer", answer, ["POST"]),
         ("/simulator/parties/{raw_id}", set_party, ["PUT"]),
         ("/simulator/parties/{raw_id}", get_party, ["GET"]),
         ("/simulator/rooms", create_room, ["POST"]),

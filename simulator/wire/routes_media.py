@@ -25,15 +25,17 @@ def parse_source(value: Any, field: str) -> PlaySource:
     assert kind is not None
     inner = source.obj(kind, required=True)
     assert inner is not None
+    locale = voice = None
     if kind == "file":
         content = inner.url("uri", required=True)
     elif kind == "text":
         content = inner.text("text", required=True, max_length=400)
         inner.choice("voiceKind", ("male", "female"))
+        locale, voice = inner.text("sourceLocale"), inner.text("voiceName")
     else:
         content = inner.text("ssmlText", required=True)
     assert content is not None
-    return PlaySource(kind, content)
+    return PlaySource(kind, content, locale, voice)
 
 
 @operation("play", "POST", "/calling/callConnections/{id}:play")
@@ -186,6 +188,7 @@ async def hold(ctx: RestContext) -> Reply:
         await source.failure(ctx.world, conn) if source is not None else None,
         operation_context=body.text("operationContext"),
         url=body.url("operationCallbackUri"),
+        music=source,
     )
     return Reply(200)
 

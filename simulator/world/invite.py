@@ -43,6 +43,7 @@ def start_ring(
     world.timeline.record(
         "party", target.raw_id, "ringing", server_call_id=call.server_call_id, behaviour=behaviour.answer
     )
+    world.track_ring(ring, behaviour.answer)
     if announce:
         world.incoming_call(ring, display_name)
     world.spawn(call, _behave(world, ring, behaviour))
@@ -50,21 +51,25 @@ def start_ring(
     return ring
 
 
-async def _behave(world: World, ring: Ring, behaviour: Behaviour) -> None:
-    if behaviour.answer in ("no-answer", "app"):
-        return
-    delay = min(_BUSY_DELAY, behaviour.answer_after) if behaviour.answer == "busy" else behaviour.answer_after
-    await world.clock.sleep(delay)
-    if not ring.ringing:
-        return
-    outcome = _REFUSALS.get(behaviour.answer, ANSWERED)
+def answer_ring(world: World, ring: Ring, answer: str) -> None:
+    """The ringing party answers (``accept``) or refuses (``reject``, ``busy``, ``fail``, ``no-answer``)."""
+    outcome = TIMED_OUT if answer == "no-answer" else _REFUSALS.get(answer, ANSWERED)
     world.timeline.record(
         "party",
         ring.target.raw_id,
-        "answer" if outcome.answered else behaviour.answer,
+        "answer" if outcome.answered else answer,
         server_call_id=ring.call.server_call_id,
     )
     world.settle_ring(ring, outcome)
+
+
+async def _behave(world: World, ring: Ring, behaviour: Behaviour) -> None:
+    if behaviour.answer in ("no-answer", "app", "manual"):
+        return
+    delay = min(_BUSY_DELAY, behaviour.answer_after) if behaviour.answer == "busy" else behaviour.answer_after
+    await world.clock.sleep(delay)
+    if ring.ringing:
+        answer_ring(world, ring, behaviour.answer)
 
 
 async def _time_out(world: World, ring: Ring, seconds: float) -> None:

@@ -27,10 +27,12 @@ CANCELED = {"code": 400, "subCode": 8508, "message": "Action failed, the operati
 
 @dataclass(frozen=True)
 class Input:
-    """One thing a party did: pressed a DTMF ``tone`` (wire name) or said ``text``."""
+    """One thing a party did: pressed a DTMF ``tone`` (wire name), said ``text``, or chose ``silence`` (the
+    listening recognize's timeout fires now instead of later)."""
 
     tone: str | None = None
     text: str | None = None
+    silence: bool = False
 
 
 @dataclass

@@ -123,8 +123,10 @@ def hold(
     *,
     operation_context: str | None,
     url: str | None,
+    music: PlaySource | None = None,
 ) -> None:
-    """Put ``target`` on hold; ``music_failure`` is why the hold music can't play (see PlaySource.failure)."""
+    """Put ``target`` on hold; ``music_failure`` is why the hold music can't play (see PlaySource.failure);
+    ``music`` is what the held party hears (the timeline says so)."""
     require_connected(conn)
     held = participant(conn, target)
     failure = music_failure
@@ -132,14 +134,23 @@ def hold(
         world.emit(conn, "HoldFailed", url=url, operation_context=operation_context, result=failure)
         return
     held.on_hold = True
+    _hold_music(world, conn, target, music, "hold music started")
     world.participants_updated(conn.call)
 
 
 def unhold(world: World, conn: Connection, target: Identifier) -> None:
     require_connected(conn)
     held = participant(conn, target)
+    if held.on_hold:
+        _hold_music(world, conn, target, None, "hold music ended")
     held.on_hold = False
     world.participants_updated(conn.call)
+
+
+def _hold_music(world: World, conn: Connection, target: Identifier, music: PlaySource | None, name: str) -> None:
+    """What the held party hears (the service's default music when the app names none)."""
+    source = music.to_json() if music is not None else None
+    world.timeline.record("media", "acs", name, call_connection_id=conn.id, source=source, to=[target.raw_id])
 
 
 def party_input(world: World, server_call_id: str, who: Identifier, item: Input) -> bool:
@@ -147,7 +158,7 @@ def party_input(world: World, server_call_id: str, who: Identifier, item: Input)
     call = world.call(server_call_id)
     if who.raw_id not in call.participants:
         raise AcsError(409, "NotInCall", f"{who.raw_id} is not in call {server_call_id}")
-    name = f"press {item.tone}" if item.tone else f"say {item.text}"
+    name = f"press {item.tone}" if item.tone else "stay silent" if item.silence else f"say {item.text}"
     world.timeline.record("party", who.raw_id, name, server_call_id=server_call_id)
     heard = False
     for conn in call.active_connections():

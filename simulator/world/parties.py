@@ -1,7 +1,9 @@
 """Simulated phones: how each party the emulator dials (or that calls in) behaves.
 
 A behaviour comes from, in order: the control API (``PUT /simulator/parties/{rawId}``), the in-band convention
-on the id itself (a number ending ``0486`` is busy, ...), or the defaults (answer after 1 s).
+on the id itself (a number ending ``0486`` is busy, ...), the default set for every party
+(``PUT /simulator/parties/*``), or the built-in default (answer after 1 s). ``answer="manual"`` rings until
+someone answers or declines for the party (the dev phone, ``POST .../parties/{rawId}/answer``) or the ring times out.
 
 Example::
 
@@ -19,7 +21,8 @@ from simulator.world.errors import AcsError
 from simulator.world.identity import Identifier
 from simulator.world.tones import parse_keys
 
-ANSWER_MODES = ("accept", "reject", "busy", "no-answer", "fail", "app")
+ANSWER_MODES = ("accept", "reject", "busy", "no-answer", "fail", "app", "manual")
+EVERY_PARTY = "*"  # the key of the default behaviour
 TRANSFER_MODES = ("accept", "fail")
 
 # (suffix of a phone number, substring of an ACS user id) → answer mode
@@ -124,7 +127,7 @@ class Parties:
                 return Behaviour(answer=mode, transfer="fail" if mode == "fail" else "accept")
         if app_reachable and self.is_owned(who):
             return Behaviour(answer="app")
-        return Behaviour()
+        return self._explicit.get(EVERY_PARTY) or Behaviour()
 
 
 def _choice(value: Any, allowed: tuple[str, ...], name: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,12 @@ class PlaySource:
 
     kind: str
     content: str  # file URL, text, or SSML
+    locale: str | None = None  # text: sourceLocale
+    voice: str | None = None  # text: voiceName
+
+    def to_json(self) -> dict[str, Any]:
+        """How the timeline shows it (``kind="media"`` entries): what a listener would hear."""
+        return {"kind": self.kind, "content": self.content, "locale": self.locale, "voice": self.voice}
 
     def duration(self) -> float:
         if self.kind == "file":
@@ -74,7 +82,8 @@ def play_body(world: World, conn: Connection, sources: list[PlaySource], loop: b
             world.emit(conn, "PlayStarted", url=op.url, operation_context=op.operation_context, result=ACTION_OK)
             while True:
                 for source in sources:
-                    await world.clock.sleep(source.duration())
+                    async with heard(world, conn, source, "play", play_to):
+                        await world.clock.sleep(source.duration())
                 if not loop:
                     break
             world.emit(conn, "PlayCompleted", url=op.url, operation_context=op.operation_context, result=ACTION_OK)
@@ -105,3 +114,17 @@ def _release_after_play(world: World, conn: Connection, held: list[Identifier]) 
             released = True
     if released and conn.active:
         world.participants_updated(conn.call)
+
+
+@contextlib.asynccontextmanager
+async def heard(
+    world: World, conn: Connection, source: PlaySource, operation: str, to: list[Identifier]
+) -> AsyncIterator[None]:
+    """Note in the timeline when ``source`` starts and stops being heard (``to``: everyone when empty), so a
+    listener (the dev phone) can speak and caption it; stopping early (canceled, interrupted) counts as the end."""
+    detail: dict[str, Any] = {"source": source.to_json(), "operation": operation, "to": [who.raw_id for who in to]}
+    world.timeline.record("media", "acs", "prompt started", call_connection_id=conn.id, **detail)
+    try:
+        yield
+    finally:
+        world.timeline.record("media", "acs", "prompt ended", call_connection_id=conn.id, **detail)

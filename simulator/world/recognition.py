@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.world.media import Input, MediaOp
-from simulator.world.playback import PlaySource, first_failure
+from simulator.world.playback import PlaySource, first_failure, heard
 from simulator.world.tones import parse_keys
 
 if TYPE_CHECKING:
@@ -116,12 +116,16 @@ async def _prompt(world: World, conn: Connection, op: MediaOp, spec: RecognizeSp
             result=PROMPT_FAILED,
         )
         return False
-    total = sum(source.duration() for source in spec.prompts)
-    if not spec.interrupt_prompt:
-        await world.clock.sleep(total)
-        return True
-    item = await _next(world, op, total)
-    return item if item is not None else True
+    assert op.target is not None
+    for source in spec.prompts:
+        async with heard(world, conn, source, "recognize", [op.target]):
+            if not spec.interrupt_prompt:
+                await world.clock.sleep(source.duration())
+                continue
+            item = await _next(world, op, source.duration())
+            if item is not None:
+                return item
+    return True
 
 
 async def _next(world: World, op: MediaOp, seconds: float) -> Input | None:
@@ -135,7 +139,7 @@ async def _collect(
     world: World, op: MediaOp, spec: RecognizeSpec, first: Input | None
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
     item = first or await _next(world, op, spec.initial_silence)
-    while item is not None:
+    while item is not None and not item.silence:
         if item.tone is not None and spec.input_type in ("dtmf", "speechOrDtmf"):
             return await _collect_tones(world, op, spec, item.tone)
         if item.tone is not None and spec.input_type == "choices":
@@ -161,7 +165,7 @@ async def _collect_tones(
         if len(tones) >= spec.max_tones:
             return _tones(tones, MAX_TONES)
         item = await _next(world, op, spec.inter_tone)
-        while item is not None and item.tone is None:
+        while item is not None and item.tone is None and not item.silence:
             item = await _next(world, op, spec.inter_tone)
         current = item.tone if item is not None else None
     return _tones(tones, INTER_TONE_PARTIAL)

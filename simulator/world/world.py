@@ -83,6 +83,7 @@ class World:
         self.connections: dict[str, Connection] = {}
         self.rings: dict[str, Ring] = {}  # by incomingCallContext
         self.invitations: dict[str, Ring] = {}  # by invitationId
+        self._ringing: dict[str, tuple[Ring, str]] = {}  # legs ringing now, by invitationId: (ring, answer mode)
         self.media: dict[str, MediaQueue] = {}
         self.recordings = Recordings(self)
         self.fetcher = PromptFetcher()
@@ -104,6 +105,7 @@ class World:
         await self.stop()
         for store in (self.calls, self.connections, self.rings, self.invitations, self.media, self.rooms, self.groups):
             store.clear()
+        self._ringing.clear()
         self.recordings.clear()
         self.parties.clear()
 
@@ -154,6 +156,15 @@ class World:
         if call is None:
             raise not_found("Call")
         return call
+
+    def track_ring(self, ring: Ring, answer: str) -> None:
+        """Remember ``ring`` while it rings, so a page or the control API can answer it by hand."""
+        self._ringing[ring.invitation_id] = (ring, answer)
+        ring.future.add_done_callback(lambda _: self._ringing.pop(ring.invitation_id, None))
+
+    def ringing_parties(self, call: Call) -> list[tuple[Ring, str]]:
+        """The legs of ``call`` ringing now, with their answer mode (``manual``, ``accept``, ``app``, ...)."""
+        return [(ring, answer) for ring, answer in self._ringing.values() if ring.call is call and ring.ringing]
 
     def is_app_reachable(self, who: Identifier) -> bool:
         """Whether a call to ``who`` is announced to the app with an IncomingCall (§8.1)."""

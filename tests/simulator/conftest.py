@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from azure.communication.callautomation.aio import CallAutomationClient as AsyncCallAutomationClient
 from azure.core.credentials import AzureKeyCredential
@@ -129,3 +130,10 @@ async def env() -> AsyncIterator[Env]:
             client = AsyncCallAutomationClient(sim.base_url, AzureKeyCredential(sim.config.access_key))
             async with SimulatorClient(sim.base_url) as control, client:
                 yield Env(sim, receiver, f"{served.base_url}/events", control, client)
+
+
+@pytest.fixture
+async def http(env: Env) -> AsyncIterator[httpx.AsyncClient]:
+    """Plain HTTP to the emulator under test (control API, stream, page)."""
+    async with httpx.AsyncClient(base_url=env.sim.base_url, timeout=10.0) as client:
+        yield client
