@@ -4,7 +4,8 @@ callwright dev                      # the service + the ACS emulator, subscribed
 callwright serve                    # the service alone (production uses the Procfile instead)
 callwright simulator [options]      # the ACS emulator alone (same as python -m simulator)
 callwright call --flow F --to N     # start an outbound call through the running service
-callwright diagram <serverCallId>   # a Mermaid sequence diagram of a call (from the emulator or a log)
+callwright diagram <call>           # a call's sequence diagram, Mermaid or SVG (from the emulator or a log)
+callwright calls | dial | press | say | hangup | tail    # drive the emulator's calls (app/devtools/cli.py)
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Sequence
 
 import httpx
 
+from app.devtools.cli import COMMANDS as DEVTOOLS
+from app.devtools.cli import main as devtools
 from config.settings import Settings, SettingsError, load_settings
 
 
@@ -37,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("simulator", help="run the ACS emulator (options: callwright simulator --help)", add_help=False)
     commands.add_parser("diagram", help="draw a call as a sequence diagram (callwright diagram --help)", add_help=False)
+    for name, summary in DEVTOOLS.items():
+        commands.add_parser(name, help=summary, add_help=False)
 
     call = commands.add_parser("call", help="start an outbound call through the running service")
     call.add_argument("--flow", required=True, help="the flow that owns the call, e.g. front_desk")
@@ -55,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.diagrams.cli import main as diagram
 
         return diagram(rest)
+    if args.command in DEVTOOLS:
+        return devtools([args.command, *rest])
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
@@ -137,7 +144,10 @@ def _dev(settings: Settings, time_scale: float) -> int:
             print("callwright dev: the ACS emulator did not start (see its output above)", file=sys.stderr)
             return 1
         print(_dev_banner(settings), flush=True)
-        return _serve(settings, settings.public_host, settings.port)
+        from app.devtools.reload import serve_with_reload  # the emulator keeps running; the service reloads
+
+        serve = ["serve", "--host", settings.public_host, "--port", str(settings.port)]
+        return serve_with_reload(serve, emulator_url=settings.endpoint)
     finally:
         emulator.send_signal(signal.SIGINT)
         try:
@@ -164,6 +174,10 @@ def _dev_banner(settings: Settings) -> str:
     pin = next(iter(settings.ivr.conference_pins), "none")
     return f"""
 Callwright dev: the service on {settings.callback_base_url}, the ACS emulator on {settings.endpoint}.
+
+  Dev phone: {settings.endpoint}/   (open it to call, hear, press keys, and watch the timeline and diagram)
+  Editing a flow, handler or config file reloads the service (calls in progress are ended).
+
 Sample lines: support {numbers.support_number} (open {settings.ivr.timezone} business hours;
 CALLWRIGHT_IVR_FORCE_OPEN=true to skip), front desk {numbers.front_desk_number}, conference bridge
 {numbers.conference_number} (PIN {pin}). Place a test call to the support line:

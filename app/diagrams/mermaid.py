@@ -29,8 +29,8 @@ _SPECIAL = re.compile("[#;<>]")
 
 def render_mermaid(steps: Iterable[Step], *, title: str | None = None) -> str:
     """The Mermaid source (ending in a newline) for ``steps`` in the order given."""
-    shown = _visible(list(steps))
-    parties = _parties(shown)
+    shown = visible_steps(list(steps))
+    parties = party_names(shown)
     lines = ["sequenceDiagram"]
     if title:
         lines.append(f"    title {escape(title)}")
@@ -54,7 +54,8 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(lambda match: _ENTITIES[match.group()], " ".join(text.split()))
 
 
-def _visible(steps: list[Step]) -> list[Step]:
+def visible_steps(steps: list[Step]) -> list[Step]:
+    """The steps a diagram draws (handshakes and a note repeating a delivered IncomingCall are left out)."""
     delivered = any(step.kind == "incoming_call" and step.name == "IncomingCall" for step in steps)
     return [
         step
@@ -64,7 +65,7 @@ def _visible(steps: list[Step]) -> list[Step]:
     ]
 
 
-def _parties(steps: list[Step]) -> dict[str, tuple[str, str]]:
+def party_names(steps: list[Step]) -> dict[str, tuple[str, str]]:
     """raw id → (Mermaid alias, display name); the phone that dialled in is the Caller."""
     parties: dict[str, tuple[str, str]] = {}
     for step in steps:

@@ -71,6 +71,12 @@ OPENAPI: dict[str, Any] = {
         },
         "/simulator/calls/{server_call_id}": {
             "get": _op("One call: state, participants, call connections, timeline", params=("server_call_id",)),
+            "delete": _op(
+                "End the call for everyone (the dev runner does when the service reloads)",
+                body={"type": "object", "properties": {"reason": {"type": "string"}}},
+                ok="204",
+                params=("server_call_id",),
+            ),
         },
         "/simulator/calls/{server_call_id}/parties/{raw_id}/dtmf": {
             "post": _op(

@@ -13,6 +13,7 @@ from simulator.control.errors import control_error, guarded, json_body
 from simulator.control.openapi import OPENAPI
 from simulator.wire.body import Body
 from simulator.wire.identifiers import custom_calling_context
+from simulator.world.calls import ENDED
 from simulator.world.identity import Identifier
 from simulator.world.inbound import place_call
 from simulator.world.invite import answer_ring
@@ -81,6 +82,18 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
     def party_key(request: Request) -> str:
         raw = request.path_params["raw_id"]
         return EVERY_PARTY if raw == EVERY_PARTY else identifier(raw, "rawId").raw_id
+
+    async def end_call(request: Request) -> Response:
+        call = world.calls.get(request.path_params["server_call_id"])
+        if call is None:
+            raise control_error(404, "NotFound", "No such call.")
+        reason = (await json_body(request)).get("reason") or "ended through the control API"
+        if not isinstance(reason, str):
+            raise control_error(422, "BadRequest", "'reason' must be a string.")
+        if call.state != ENDED:
+            world.timeline.record("note", "acs", f"ended: {reason}", server_call_id=call.server_call_id)
+            world.end_call(call)
+        return Response(status_code=204)
 
     async def set_party(request: Request) -> Response:
         key = party_key(request)
@@ -180,6 +193,7 @@ def control_routes(sim: Simulator) -> list[BaseRoute]:
         ("/simulator/calls", place, ["POST"]),
         ("/simulator/calls", list_calls, ["GET"]),
         ("/simulator/calls/{server_call_id}", get_call, ["GET"]),
+        ("/simulator/calls/{server_call_id}", end_call, ["DELETE"]),
         ("/simulator/calls/{server_call_id}/parties/{raw_id}/dtmf", press, ["POST"]),
         ("/simulator/calls/{server_call_id}/parties/{raw_id}/say", say, ["POST"]),
         ("/simulator/calls/{server_call_id}/parties/{raw_id}/hangup", hang_up, ["POST"]),

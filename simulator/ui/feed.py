@@ -32,7 +32,7 @@ BATCH_INTERVAL = 0.1  # real seconds between batches
 SNAPSHOT_CALLS = 100  # the most recent calls a snapshot carries
 SNAPSHOT_ENTRIES = 400  # the last entries of each call a snapshot carries
 BACKLOG = 50  # batches a page may fall behind before it is resynchronised
-KEEPALIVE = 15.0  # real seconds between comments that keep idle connections open
+KEEPALIVE = 1.0  # real seconds between comments on an idle stream (keeps it open; lets clients tick)
 
 
 def call_state(world: World, call: Call) -> dict[str, Any]:
