@@ -56,8 +56,8 @@ def serve_with_reload(
     try:
         for changes in watch(*paths, watch_filter=SourceFilter(), stop_event=stop, raise_interrupt=False):
             changed = sorted({Path(path).name for _, path in changes})
+            ended = end_live_calls(emulator_url)  # while the old code still runs: it sees its calls end
             _stop(child)
-            ended = end_live_calls(emulator_url)
             note = f"; ended {ended} call(s) in progress" if ended else ""
             announce(f"callwright dev: {', '.join(changed)} changed, reloading the service{note}")
             child = subprocess.Popen(command)
