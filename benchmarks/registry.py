@@ -36,5 +36,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "emulator": Benchmark(
         "the emulator's capacity: callbacks/s, REST operations/s, concurrent calls", "benchmarks.simulator_bench"
     ),
+    "devphone": Benchmark(
+        "50 busy calls: the emulator with pages streaming, SSE batching, the page's key-press latency",
+        "benchmarks.devphone_bench",
+    ),
 }
 DEFAULT = ("paths", "ramp", "stages")

@@ -152,6 +152,9 @@ function callLabel(call) {
 function renderCalls() {
   const list = $("calls");
   const calls = [...state.calls.values()].reverse();
+  const key = `${state.selected}|` + calls.slice(0, 60).map((c) => `${c.serverCallId}:${c.state}`).join(",");
+  if (list.dataset.key === key) return; // 50 busy calls change state rarely: rebuild the list only then
+  list.dataset.key = key;
   $("call-count").textContent = calls.length ? `(${calls.length})` : "";
   const items = calls.slice(0, 60).map((call) => {
     const li = document.createElement("li");
@@ -172,6 +175,13 @@ function renderCalls() {
 }
 
 function renderRinging() {
+  const rings = [...state.calls.values()].flatMap((c) => (c.ringing || []).map((r) => `${c.serverCallId}:${r.rawId}:${r.answer}`));
+  const key = rings.join(",");
+  if ($("ringing").dataset.key === key) {
+    speaker.background($("ringing").children.length ? "ringing" : heldNow() ? "hold" : null);
+    return;
+  }
+  $("ringing").dataset.key = key;
   const groups = [];
   for (const call of state.calls.values()) {
     for (const ring of call.ringing || []) {
