@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import structlog
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
 
 from app.observability.metrics import Metrics
-from app.observability.tracing import call_attributes
+from app.observability.tracing import call_attributes, tracing_on
 
 _ID_AFTER = re.compile(r"/(callConnections|participants|recordings)/([^/:?]+)")
 
@@ -56,11 +57,8 @@ class AcsActionPolicy(AsyncHTTPPolicy[Any, Any]):
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         http = request.http_request
         action = action_name(http.method, http.url)
-        bound = structlog.contextvars.get_contextvars()
-        ids = {**bound, "call_connection_id": _call_connection_id(http.url) or bound.get("call_connection_id")}
-        attributes = {"callwright.acs.action": action, "http.request.method": http.method, **call_attributes(ids)}
         started = time.perf_counter()
-        with self._tracer.start_as_current_span(f"ACS {action}", kind=SpanKind.CLIENT, attributes=attributes) as span:
+        with self._span(action, http.method, http.url) as span:
             try:
                 response = await self.next.send(request)
             except Exception as error:
@@ -74,7 +72,15 @@ class AcsActionPolicy(AsyncHTTPPolicy[Any, Any]):
             self._record(action, str(status), started)
             return response
 
+    def _span(self, action: str, method: str, url: str) -> AbstractContextManager[Span]:
+        if not tracing_on():
+            return nullcontext(INVALID_SPAN)
+        bound = structlog.contextvars.get_contextvars()
+        ids = {**bound, "call_connection_id": _call_connection_id(url) or bound.get("call_connection_id")}
+        attributes = {"callwright.acs.action": action, "http.request.method": method, **call_attributes(ids)}
+        return self._tracer.start_as_current_span(f"ACS {action}", kind=SpanKind.CLIENT, attributes=attributes)
+
     def _record(self, action: str, status: str, started: float) -> None:
-        self._metrics.acs_seconds.labels(action=action, status=status).observe(time.perf_counter() - started)
+        self._metrics.child(self._metrics.acs_seconds, action, status).observe(time.perf_counter() - started)
         if status == "error" or int(status) >= 400:
-            self._metrics.acs_errors.labels(action=action, status=status).inc()
+            self._metrics.child(self._metrics.acs_errors, action, status).inc()

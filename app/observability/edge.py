@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from opentelemetry import propagate
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
 
 from app.errors import SinkUnavailable
 from app.events import CallEvent, UnknownEvent
 from app.observability.metrics import Metrics, event_label
-from app.observability.tracing import call_attributes
+from app.observability.tracing import call_attributes, tracing_on
 from app.web.sink import EventSink
 
 _CONNECTED = "Microsoft.Communication.CallConnected"
@@ -37,6 +37,9 @@ class DeliveryObserver:
     @contextmanager
     def delivery(self, method: str, path: str, channel: str, headers: Mapping[str, str]) -> Iterator[Span]:
         """A server span for the request, continuing a ``traceparent`` the sender may have sent."""
+        if not tracing_on():
+            yield INVALID_SPAN
+            return
         with self._tracer.start_as_current_span(
             f"{method} {path}",
             context=propagate.extract(headers),
@@ -63,16 +66,8 @@ class ObservedSink:
 
     async def dispatch(self, event: CallEvent, *, flow: str | None, seed: str | None = None) -> object:
         label = event_label(event.type, known=not isinstance(event, UnknownEvent))
-        ids = {
-            "call_connection_id": event.call_connection_id,
-            "server_call_id": event.server_call_id,
-            "correlation_id": event.correlation_id,
-        }
-        attributes = {"callwright.event.type": event.type, "callwright.event.id": event.id, **call_attributes(ids)}
-        if flow:
-            attributes["callwright.flow"] = flow
         started = time.perf_counter()
-        with self._tracer.start_as_current_span(f"dispatch {label}", attributes=attributes) as span:
+        with self._span(event, label, flow) as span:
             try:
                 result = await self.inner.dispatch(event, flow=flow, seed=seed)
             except SinkUnavailable:
@@ -82,15 +77,28 @@ class ObservedSink:
                 self._count(event, label, "failed", span)
                 raise
             finally:
-                self._metrics.event_seconds.labels(type=label).observe(time.perf_counter() - started)
+                self._metrics.child(self._metrics.event_seconds, label).observe(time.perf_counter() - started)
             self._count(event, label, str(result), span)  # the dispatcher's Outcome: handled, duplicate...
             return result
+
+    def _span(self, event: CallEvent, label: str, flow: str | None) -> AbstractContextManager[Span]:
+        if not tracing_on():
+            return nullcontext(INVALID_SPAN)
+        ids = {
+            "call_connection_id": event.call_connection_id,
+            "server_call_id": event.server_call_id,
+            "correlation_id": event.correlation_id,
+        }
+        attributes = {"callwright.event.type": event.type, "callwright.event.id": event.id, **call_attributes(ids)}
+        if flow:
+            attributes["callwright.flow"] = flow
+        return self._tracer.start_as_current_span(f"dispatch {label}", attributes=attributes)
 
     def _count(self, event: CallEvent, label: str, outcome: str, span: Span) -> None:
         span.set_attribute("callwright.outcome", outcome)
         if outcome in ("failed", "unavailable"):
             span.set_status(Status(StatusCode.ERROR, outcome))
-        self._metrics.events.labels(type=label, outcome=outcome).inc()
+        self._metrics.child(self._metrics.events, label, outcome).inc()
         if outcome in ("duplicate", "unavailable"):
             return  # seen before, or to be redelivered: counted when it is processed
         if event.type == _CONNECTED:

@@ -24,7 +24,6 @@ class InstrumentedStore:
     def __init__(self, inner: StateStore, metrics: Metrics) -> None:
         self.inner = inner
         self._metrics = metrics
-        self._seconds: dict[str, Any] = {}  # labelled children, looked up once: several operations run per event
 
     async def _timed(self, operation: str, call: Awaitable[T]) -> T:
         started = time.perf_counter()
@@ -34,10 +33,7 @@ class InstrumentedStore:
             self._metrics.store_errors.labels(operation=operation, error=type(error).__name__).inc()
             raise
         finally:
-            seconds = self._seconds.get(operation)
-            if seconds is None:
-                seconds = self._seconds[operation] = self._metrics.store_seconds.labels(operation=operation)
-            seconds.observe(time.perf_counter() - started)
+            self._metrics.child(self._metrics.store_seconds, operation).observe(time.perf_counter() - started)
 
     async def claim_event(self, event_id: str, lease_seconds: float) -> EventClaim:
         return await self._timed("claim_event", self.inner.claim_event(event_id, lease_seconds))
