@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the service")
     serve.add_argument("--host", default=None, help="default 0.0.0.0 in production, 127.0.0.1 in development")
     serve.add_argument("--port", type=int, default=None, help="default CALLWRIGHT_PORT (8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (more than 1 needs the redis backend)")
 
     dev = commands.add_parser("dev", help="run the service and the ACS emulator together on the dev defaults")
     dev.add_argument("--time-scale", type=float, default=1.0, help="emulator time scale (1 = real time)")
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         _import_from_working_directory()
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args.host, args.port, args.workers)
     if args.command == "dev":
         _import_from_working_directory()
         return _dev(settings, args.time_scale)
@@ -94,17 +95,25 @@ def _import_from_working_directory() -> None:
         sys.path.insert(0, cwd)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> int:
     import uvicorn
 
     from app.web.server import server_options
 
+    if workers > 1 and settings.state_backend.value != "redis":
+        print("--workers > 1 needs CALLWRIGHT_STATE_BACKEND=redis: memory state is per process", file=sys.stderr)
+        return 2
     production = settings.environment.value == "production"
     uvicorn.run(
         "app.web.app:create_app",
         host=host or ("0.0.0.0" if production else "127.0.0.1"),
         port=port if port is not None else settings.port,
-        **server_options(),
+        **server_options()
+        | {
+            "workers": workers,
+            # On SIGTERM: stop accepting, finish in-flight events within the grace period, then exit.
+            "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        },
     )
     return 0
 

@@ -15,11 +15,14 @@ from typing import Any
 
 import structlog
 
+from app import safety_net
 from app.actions.call import CallActions
-from app.errors import EventInProgress, SinkUnavailable
+from app.actions.errors import CallActionError
+from app.errors import AcsUnavailable, EventInProgress, SinkUnavailable
 from app.events import CallDisconnected, CallEvent, IncomingCall
 from app.routing import Match, Router, suggest_handler
 from app.session import CallSession
+from app.session.ledger import ActionLedger
 from app.state.base import ClaimStatus, EventClaim, Held, StateStore, Write
 from app.state.errors import NotJson, StateError
 from config.settings import Settings
@@ -134,6 +137,7 @@ class Dispatcher:
         shared: dict[str, Held] = {}
         try:
             session = self._session(event, held, url_flow)
+            session.ledger = self._ledger(event, claim)
 
             async def load_shared(name: str) -> dict[str, Any]:
                 taken = shared[name] = await self._lock(shared_key(name), load=shared_key(name))
@@ -159,6 +163,24 @@ class Dispatcher:
             for lease in [held.lease, *(taken.lease for taken in shared.values())]:
                 await _quietly(self.store.release(lease))
             raise
+
+    def _ledger(self, event: CallEvent, claim: EventClaim) -> ActionLedger:
+        """Repeatability ids and the action journal of this event (a first run has nothing to read)."""
+        ttl = self.settings.dedup_ttl_seconds
+
+        async def record(position: int, entry: Mapping[str, Any]) -> None:
+            await self.store.journal_record(event.id, position, entry, ttl)
+
+        async def load() -> Mapping[int, Mapping[str, Any]]:
+            return await self.store.journal_read(event.id)
+
+        return ActionLedger(
+            event_id=event.id,
+            first_claimed_at=claim.first_claimed_at,
+            journal={} if claim.attempt == 1 else None,
+            load=load,
+            record=record,
+        )
 
     async def _lock(self, name: str, *, load: str | None, seed: str | None = None) -> Held:
         return await self.store.lock(
@@ -223,6 +245,9 @@ class Dispatcher:
                 "raw": event.raw,
                 "extras": self.extras,
             }
+            if safety_net.apology_finished(event):
+                await safety_net.hang_up(call)  # the safety net's apology ended: end the call
+                return Outcome.HANDLED
             try:
                 found = await self._find(event, args, bound_flow)
             except Exception as error:  # a flow's when= predicate raised: flow code, not infrastructure
@@ -261,6 +286,11 @@ class Dispatcher:
         except StateError:
             raise  # the store failed under the handler (shared state): infrastructure, retried as a whole
         except Exception as error:
+            if isinstance(error, CallActionError) and (error.is_retryable or error.in_flight):
+                # ACS failed transiently (5xx, 429, timeout): ours to retry. The sender delivers the event again and
+                # the re-run repeats the same repeatability ids, so what ACS did execute is not done twice.
+                self._log.warning("action_retryable", handler=handler_name, action=error.action, status=error.status)
+                raise AcsUnavailable(f"ACS {error.action} failed transiently", retry_after=2) from error
             self._log.warning("handler_failed", handler=handler_name, error=repr(error), exc_info=True)
             try:
                 handled = await match.router.handle_error(error, {**args, "error": error})
@@ -269,6 +299,9 @@ class Dispatcher:
                 handled = False
             if not handled:
                 self._log.error("handler_error_unhandled", handler=handler_name, error=repr(error))
+                call = args.get("call")
+                if match.router.safety_net and isinstance(call, CallActions):
+                    await safety_net.apologise(call)
             return Outcome.FAILED
         self._log.debug("event_handled", handler=handler_name)
         return Outcome.HANDLED

@@ -40,6 +40,11 @@ class EventInProgress(SinkUnavailable):
     """Another delivery of this event holds a live lease on it: retry once that lease has run out."""
 
 
+class AcsUnavailable(SinkUnavailable):
+    """ACS answered an action with a retryable failure (5xx, 429, no answer in time): the event is run again on
+    redelivery, with the same repeatability ids."""
+
+
 class HandlerRegistrationError(CallwrightError, TypeError):
     """A handler, predicate or router was registered wrongly; raised at decoration (import) time."""
 

@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     event_lease_seconds: float = Field(default=30.0, gt=0, le=600)
     call_lock_lease_seconds: float = Field(default=30.0, gt=0, le=600)
     call_lock_wait_seconds: float = Field(default=10.0, gt=0, le=60)
-    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
+    shutdown_grace_seconds: int = Field(default=20, ge=0, le=600)
     log_format: Literal["json", "console"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     gc_freeze: bool = True

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
 from azure.communication.callautomation.aio import CallAutomationClient
 
+from app.actions.errors import CallActionError
 from app.session import CallSession
 from config.settings import Settings
+
+T = TypeVar("T")
+# How long a repeatable request keeps asking while ACS still runs its first copy (409 in flight).
+_IN_FLIGHT_WAIT_SECONDS = 8.0
+_IN_FLIGHT_PAUSE_SECONDS = 0.25
 
 
 class SessionBound:
@@ -48,3 +61,38 @@ class SessionBound:
     @property
     def answered(self) -> bool:
         return self.session.answered
+
+    # ---- exactly-once plumbing (see app.session.ledger) ---------------------------------------------------------
+
+    async def _repeatable(self, action: str, make: Callable[[dict[str, str]], Awaitable[T]], **fields: Any) -> T:
+        """Send a request that carries repeatability headers: the same ids on every run of the event. While ACS
+        still runs an earlier copy (a re-run racing the first run, or a retry after a timeout) it answers 409;
+        asking again shortly gets the first copy's result."""
+        headers = self.session.ledger.repeatable()
+        give_up_at = time.monotonic() + _IN_FLIGHT_WAIT_SECONDS
+        while True:
+            try:
+                return await self._run(action, make(headers), **fields)
+            except CallActionError as error:
+                if not error.in_flight or time.monotonic() > give_up_at:
+                    raise
+            await asyncio.sleep(_IN_FLIGHT_PAUSE_SECONDS)
+
+    async def _journaled(self, action: str, operation: Awaitable[T], **fields: Any) -> T | None:
+        """Send a request ACS cannot de-duplicate, unless an earlier run of this event already did (then None),
+        and journal it once ACS accepted it."""
+        ledger = self.session.ledger
+        position = ledger.next_position()
+        if await ledger.already_issued(position):
+            if inspect.iscoroutine(operation):
+                operation.close()  # built but never sent
+            structlog.get_logger("callwright.actions").info(
+                "action_skipped_already_issued", action=action, position=position
+            )
+            return None
+        result = await self._run(action, operation, **fields)
+        await ledger.issued(position, action)
+        return result
+
+    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
+        raise NotImplementedError

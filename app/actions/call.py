@@ -62,13 +62,14 @@ class CallActions(MediaActions):
     async def answer(self, *, context: ContextLike = None) -> CallConnectionProperties:
         """Answer the ringing call; ``CallConnected`` and ``ParticipantsUpdated`` follow (``AnswerFailed`` if not)."""
         incoming = self._require_incoming("answer")
-        props = await self._run(
+        props = await self._repeatable(
             "answer",
-            self._client.answer_call(
+            lambda headers: self._client.answer_call(
                 incoming_call_context=incoming,
                 callback_url=callback_url_for(self.settings, self.flow),
                 operation_context=pack(context),
                 cognitive_services_endpoint=self.settings.cognitive_services_endpoint,
+                headers=headers,
             ),
             context=context,
         )
@@ -80,9 +81,11 @@ class CallActions(MediaActions):
     async def reject(self, reason: RejectReason = "none") -> None:
         """Decline the ringing call (``none``, ``busy`` or ``forbidden``). ACS publishes no event for a reject."""
         incoming = self._require_incoming("reject")
-        await self._run(
+        await self._repeatable(
             "reject",
-            self._client.reject_call(incoming_call_context=incoming, call_reject_reason=reason),
+            lambda headers: self._client.reject_call(
+                incoming_call_context=incoming, call_reject_reason=reason, headers=headers
+            ),
             reason=reason,
         )
 
@@ -93,9 +96,11 @@ class CallActions(MediaActions):
         """
         incoming = self._require_incoming("redirect")
         identifier = as_identifier(target)
-        await self._run(
+        await self._repeatable(
             "redirect",
-            self._client.redirect_call(incoming_call_context=incoming, target_participant=identifier),
+            lambda headers: self._client.redirect_call(
+                incoming_call_context=incoming, target_participant=identifier, headers=headers
+            ),
             target=raw_id(identifier),
         )
 
@@ -162,15 +167,17 @@ class CallActions(MediaActions):
         ACS users.
         """
         identifier = as_identifier(target)
-        return await self._run(
+        connection = self._connection()
+        return await self._repeatable(
             "transfer",
-            self._connection().transfer_call_to_participant(
+            lambda headers: connection.transfer_call_to_participant(
                 identifier,
                 transferee=as_identifier(transferee) if transferee is not None else None,
                 voip_headers=dict(voip_headers) if voip_headers else None,
                 sip_headers=dict(sip_headers) if sip_headers else None,
                 operation_context=pack(context),
                 operation_callback_url=callback_url,
+                headers=headers,
             ),
             target=raw_id(identifier),
             context=context,
@@ -193,9 +200,10 @@ class CallActions(MediaActions):
         ``AddParticipantSucceeded`` or ``AddParticipantFailed`` follows; keep ``result.invitation_id`` to cancel.
         """
         identifier = as_identifier(target)
-        return await self._run(
+        connection = self._connection()
+        return await self._repeatable(
             "add_participant",
-            self._connection().add_participant(
+            lambda headers: connection.add_participant(
                 identifier,
                 invitation_timeout=invitation_timeout,
                 source_caller_id_number=as_phone_number(caller_id) if caller_id else None,
@@ -204,6 +212,7 @@ class CallActions(MediaActions):
                 sip_headers=dict(sip_headers) if sip_headers else None,
                 operation_context=pack(context),
                 operation_callback_url=callback_url,
+                headers=headers,
             ),
             target=raw_id(identifier),
             context=context,
@@ -213,10 +222,11 @@ class CallActions(MediaActions):
         self, invitation_id: str, *, context: ContextLike = None, callback_url: str | None = None
     ) -> CancelAddParticipantOperationResult:
         """Withdraw a pending invitation; ``CancelAddParticipantSucceeded`` or ``...Failed`` follows."""
-        return await self._run(
+        connection = self._connection()
+        return await self._repeatable(
             "cancel_add_participant",
-            self._connection().cancel_add_participant_operation(
-                invitation_id, operation_context=pack(context), operation_callback_url=callback_url
+            lambda headers: connection.cancel_add_participant_operation(
+                invitation_id, operation_context=pack(context), operation_callback_url=callback_url, headers=headers
             ),
             invitation_id=invitation_id,
             context=context,
@@ -227,10 +237,11 @@ class CallActions(MediaActions):
     ) -> RemoveParticipantResult:
         """Remove ``target``; ``RemoveParticipantSucceeded`` or ``...Failed`` and ``ParticipantsUpdated`` follow."""
         identifier = as_identifier(target)
-        return await self._run(
+        connection = self._connection()
+        return await self._repeatable(
             "remove_participant",
-            self._connection().remove_participant(
-                identifier, operation_context=pack(context), operation_callback_url=callback_url
+            lambda headers: connection.remove_participant(
+                identifier, operation_context=pack(context), operation_callback_url=callback_url, headers=headers
             ),
             target=raw_id(identifier),
             context=context,
@@ -239,16 +250,23 @@ class CallActions(MediaActions):
     async def mute(self, target: TargetLike, *, context: ContextLike = None) -> MuteParticipantResult:
         """Mute ``target``; a ``ParticipantsUpdated`` with ``isMuted`` follows."""
         identifier = as_identifier(target)
-        return await self._run(
+        connection = self._connection()
+        return await self._repeatable(
             "mute",
-            self._connection().mute_participant(identifier, operation_context=pack(context)),
+            lambda headers: connection.mute_participant(identifier, operation_context=pack(context), headers=headers),
             target=raw_id(identifier),
             context=context,
         )
 
     async def hang_up(self, *, for_everyone: bool = True) -> None:
         """End the call for everyone (default), or only remove the app. ``CallDisconnected`` follows."""
-        await self._run("hang_up", self._connection().hang_up(is_for_everyone=for_everyone), for_everyone=for_everyone)
+        connection = self._connection()
+        if for_everyone:  # terminate: repeatable
+            await self._repeatable(
+                "hang_up", lambda headers: connection.hang_up(is_for_everyone=True, headers=headers), for_everyone=True
+            )
+        else:  # a DELETE of this leg only: journaled
+            await self._journaled("hang_up", connection.hang_up(is_for_everyone=False), for_everyone=False)
 
     async def get_participant(self, target: TargetLike) -> CallParticipant:
         identifier = as_identifier(target)

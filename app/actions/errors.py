@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
@@ -20,11 +21,16 @@ class CallActionError(Exception):
             raise
     """
 
-    def __init__(self, action: str, status: int | None, code: str | None, message: str) -> None:
+    def __init__(
+        self, action: str, status: int | None, code: str | None, message: str, *, in_flight: bool = False
+    ) -> None:
         self.action = action
         self.status = status
         self.code = code
         self.message = message
+        self.in_flight = in_flight
+        """ACS is still running the first request with this repeatability id (409, ``Repeatability-Result:
+        accepted``): the same request, sent again a little later, gets the first one's result."""
         super().__init__(f"{action} failed ({status or 'no response'}/{code or '-'}): {message}")
 
     @property
@@ -44,7 +50,17 @@ class CallActionError(Exception):
     def from_sdk(cls, action: str, error: Exception) -> CallActionError:
         if isinstance(error, HttpResponseError):
             code, message = _error_body(error)
-            return cls(action, error.status_code, code, message or (error.reason or "request failed"))
+            headers: Any = getattr(error.response, "headers", None) or {}
+            # The operation's own conflicts carry a numeric ACS subcode (409/8519); a repeat of a request still
+            # running does not.
+            in_flight = (
+                error.status_code == 409
+                and headers.get("repeatability-result", "").lower() == "accepted"
+                and not (code or "").isdigit()
+            )
+            return cls(
+                action, error.status_code, code, message or (error.reason or "request failed"), in_flight=in_flight
+            )
         if isinstance(error, ServiceRequestError | ServiceResponseError):
             return cls(action, None, None, f"ACS unreachable: {type(error).__name__}")
         return cls(action, None, None, f"{type(error).__name__}: {error}")

@@ -6,7 +6,7 @@ Each returns once ACS has accepted the request; the outcome arrives as an event 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 from azure.communication.callautomation import CommunicationIdentifier
@@ -67,7 +67,7 @@ class MediaActions(RecordingActions):
                 sources, [identifier], loop=loop, operation_context=pack(context), operation_callback_url=callback_url
             )
             target = raw_id(identifier)
-        await self._run("play", operation, prompt=describe(prompt), to=target, context=context)
+        await self._journaled("play", operation, prompt=describe(prompt), to=target, context=context)
 
     async def recognize_dtmf(
         self,
@@ -156,7 +156,7 @@ class MediaActions(RecordingActions):
     async def start_continuous_dtmf(self, *, target: TargetLike | None = None, context: ContextLike = None) -> None:
         """Report every key the participant presses as ``ContinuousDtmfRecognitionToneReceived``."""
         identifier = self._default_target(target)
-        await self._run(
+        await self._journaled(
             "start_continuous_dtmf",
             self._connection().start_continuous_dtmf_recognition(identifier, operation_context=pack(context)),
             target=raw_id(identifier),
@@ -167,7 +167,7 @@ class MediaActions(RecordingActions):
         self, *, target: TargetLike | None = None, context: ContextLike = None, callback_url: str | None = None
     ) -> None:
         identifier = self._default_target(target)
-        await self._run(
+        await self._journaled(
             "stop_continuous_dtmf",
             self._connection().stop_continuous_dtmf_recognition(
                 identifier, operation_context=pack(context), operation_callback_url=callback_url
@@ -189,10 +189,11 @@ class MediaActions(RecordingActions):
         if not 1 <= len(names) <= 18:
             raise ValueError("send_dtmf sends 1 to 18 tones")
         identifier = self._default_target(target)
-        await self._run(
+        connection = self._connection()
+        await self._repeatable(
             "send_dtmf",
-            self._connection().send_dtmf_tones(
-                names, identifier, operation_context=pack(context), operation_callback_url=callback_url
+            lambda headers: connection.send_dtmf_tones(
+                names, identifier, operation_context=pack(context), operation_callback_url=callback_url, headers=headers
             ),
             tones=len(names),
             target=raw_id(identifier),
@@ -201,7 +202,7 @@ class MediaActions(RecordingActions):
 
     async def cancel_media(self) -> None:
         """Stop the running and queued media operations (``PlayCanceled``/``RecognizeCanceled`` follow)."""
-        await self._run("cancel_media", self._connection().cancel_all_media_operations())
+        await self._journaled("cancel_media", self._connection().cancel_all_media_operations())
 
     async def hold(
         self,
@@ -213,7 +214,7 @@ class MediaActions(RecordingActions):
     ) -> None:
         """Put a participant on hold, optionally with music; ``ParticipantsUpdated`` shows ``isOnHold``."""
         identifier = self._default_target(target)
-        await self._run(
+        await self._journaled(
             "hold",
             self._connection().hold(
                 identifier,
@@ -229,7 +230,7 @@ class MediaActions(RecordingActions):
         self, *, target: TargetLike | None = None, context: ContextLike = None, callback_url: str | None = None
     ) -> None:
         identifier = self._default_target(target)
-        await self._run(
+        await self._journaled(
             "unhold",
             self._connection().unhold(identifier, operation_context=pack(context), operation_callback_url=callback_url),
             target=raw_id(identifier),
@@ -250,7 +251,7 @@ class MediaActions(RecordingActions):
     ) -> None:
         identifier = self._default_target(target)
         sources = play_sources(prompt, voice=self.voice, locale=self.locale) if prompt is not None else None
-        await self._run(
+        await self._journaled(
             "recognize",
             self._connection().start_recognizing_media(
                 kind,
@@ -273,7 +274,4 @@ class MediaActions(RecordingActions):
         raise NotImplementedError
 
     def _default_target(self, target: TargetLike | None) -> CommunicationIdentifier:
-        raise NotImplementedError
-
-    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
         raise NotImplementedError

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from azure.communication.callautomation import RecordingProperties
 
@@ -33,32 +32,35 @@ class RecordingActions(SessionBound):
         """Record this call; ``RecordingStateChanged`` events come to this flow's callback URL."""
         if not self.call_connection_id:
             raise ValueError("start_recording needs an answered or connected call")
-        return await self._run(
+        call_connection_id = self.call_connection_id
+        return await self._repeatable(
             "start_recording",
-            self._client.start_recording(
-                call_connection_id=self.call_connection_id,
+            lambda headers: self._client.start_recording(
+                call_connection_id=call_connection_id,
                 recording_state_callback_url=callback_url_for(self.settings, self.flow),
                 recording_content_type=content,
                 recording_channel_type=channel,
                 recording_format_type=audio_format,
                 pause_on_start=pause_on_start,
+                headers=headers,
             ),
             content=content,
         )
 
     async def pause_recording(self, recording_id: str) -> None:
-        await self._run("pause_recording", self._client.pause_recording(recording_id), recording_id=recording_id)
+        operation = self._client.pause_recording(recording_id)
+        await self._journaled("pause_recording", operation, recording_id=recording_id)
 
     async def resume_recording(self, recording_id: str) -> None:
-        await self._run("resume_recording", self._client.resume_recording(recording_id), recording_id=recording_id)
+        await self._journaled(
+            "resume_recording", self._client.resume_recording(recording_id), recording_id=recording_id
+        )
 
     async def stop_recording(self, recording_id: str) -> None:
-        await self._run("stop_recording", self._client.stop_recording(recording_id), recording_id=recording_id)
+        operation = self._client.stop_recording(recording_id)
+        await self._journaled("stop_recording", operation, recording_id=recording_id)
 
     async def get_recording(self, recording_id: str) -> RecordingProperties:
         return await self._run(
             "get_recording", self._client.get_recording_properties(recording_id), recording_id=recording_id
         )
-
-    async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
-        raise NotImplementedError

@@ -46,15 +46,25 @@ class Router(EventShortcuts):
         async def apologise(call: CallActions, error: CallActionError) -> None: ...
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, safety_net: bool = True) -> None:
         if not isinstance(name, str) or not name.strip():
             raise errors.HandlerRegistrationError(errors.router_bad_name(name))
         self.name = name
+        self._safety_net = safety_net
         self._handlers: list[Handler] = []
         self._error_handlers: list[ErrorHandler] = []
         self._children: list[Router] = []
         self._parent: Router | None = None
         self._by_type: dict[type[CallEvent], tuple[Handler, ...]] = {}
+
+    @property
+    def safety_net(self) -> bool:
+        """Whether a failure no error handler takes ends in an apology and a hang-up (the top-level router's
+        choice, default on; ``Router(name, safety_net=False)`` opts out)."""
+        root = self
+        while root._parent is not None:
+            root = root._parent
+        return root._safety_net
 
     def __repr__(self) -> str:
         return f"Router(name={self.name!r})"

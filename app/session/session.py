@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import CallwrightError
+from app.session.ledger import ActionLedger
 from app.state.base import JsonObject
 
 SharedLoader = Callable[[str], Awaitable[dict[str, Any]]]
@@ -55,6 +56,8 @@ class CallSession:
     voice: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     incoming_call_context: str | None = field(default=None, repr=False)
+    ledger: ActionLedger = field(default_factory=ActionLedger, repr=False, compare=False)
+    """Positions, repeatability ids and journal of this event's actions (the dispatcher sets it per event)."""
     _shared_loader: SharedLoader | None = field(default=None, repr=False, compare=False)
     _shared: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 

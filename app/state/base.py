@@ -143,6 +143,9 @@ class EventClaim:
     """``PROCESSING`` only: seconds until the live lease expires (a hint for ``Retry-After``)."""
     first_claimed_at: float = 0.0
     """``ACQUIRED`` only: epoch seconds of the event's first acquisition (kept across re-runs)."""
+    attempt: int = 0
+    """``ACQUIRED`` only: how many times the event has been acquired, this time included (1 = a first run, so its
+    action journal is known to be empty and need not be read); 0 when the store does not count."""
 
 
 @dataclass(frozen=True)

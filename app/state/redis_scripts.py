@@ -1,51 +1,44 @@
 """The Lua scripts behind the Redis store: each store operation is one script, so one round trip, and atomic.
 
 Times come from Redis's own clock (``TIME``), so instances with skewed clocks agree on leases. Every key a script
-writes gets a TTL. The keys of one call share a hash tag (``{...}``), so a script touching them stays in one slot.
+writes gets a TTL. Statuses returned to Python are small integers, read in :mod:`app.state.redis_store`.
 
-Statuses returned to Python are small integers, named in :mod:`app.state.redis_store`.
+Keys are passed in, never built here (a script touches only its ``KEYS``), so the store alone decides the layout.
 """
 
 from __future__ import annotations
 
-# Helpers prepended to every script.
-_PRELUDE = """
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# KEYS[1] claim hash, KEYS[2] journal hash.  ARGV: token, lease_ms, keep_ms.
-# Hash fields: s = P (processing) | D (done); t = owner token; u = lease deadline (ms); f = first claim time (ms).
-# Returns {status, first_ms, journal...}: 1 acquired, 2 processing (+ remaining lease ms), 3 done.
+# KEYS[1] claim hash.  ARGV: token, lease_ms, keep_ms (how long a processing claim remembers its first time).
+# Fields: s = P (processing) | D (done); t = owner token; u = lease deadline (ms); f = first claim time (ms);
+# n = how many times the event was acquired.  Reply: {1, first_ms, n} acquired; {2, ms_left} processing; {3} done.
 CLAIM = (
-    _PRELUDE
+    _NOW
     + """
-local now = now_ms()
 local token, lease, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local s = redis.call('HMGET', KEYS[1], 's', 't', 'u', 'f')
-if s[1] == 'D' then return {3, tonumber(s[4]) or 0} end
-if s[1] == 'P' and s[2] ~= token and tonumber(s[3]) > now then return {2, tonumber(s[3]) - now} end
+local s = redis.call('HMGET', KEYS[1], 's', 't', 'u', 'f', 'n')
+if s[1] == 'D' then return {3} end
+if s[1] == 'P' and tonumber(s[3]) > now then return {2, tonumber(s[3]) - now} end
 local first = tonumber(s[4]) or now
-redis.call('HSET', KEYS[1], 's', 'P', 't', token, 'u', now + lease, 'f', first)
-redis.call('PEXPIRE', KEYS[1], keep)
-local reply = {1, first}
-if s[1] == 'P' then
-  local journal = redis.call('HGETALL', KEYS[2])
-  for i = 1, #journal do reply[#reply + 1] = journal[i] end
-end
-return reply
+local runs = (tonumber(s[5]) or 0) + 1
+redis.call('HSET', KEYS[1], 's', 'P', 't', token, 'u', now + lease, 'f', first, 'n', runs)
+redis.call('PEXPIRE', KEYS[1], math.max(keep, lease))
+return {1, first, runs}
 """
 )
 
-# KEYS[1] claim hash.  ARGV: token, mode (done | abandon), keep_ms.  A no-op unless ``token`` owns the claim.
-# Abandoning keeps the first claim time (a re-run repeats its ACS requests with the same first-sent time).
+# KEYS[1] claim hash.  ARGV: token, mode (done | abandon), dedup_ms.  A no-op unless ``token`` owns the live claim.
+# Abandoning ends the lease now but keeps the first claim time, so a re-run repeats its ACS requests with the same
+# Repeatability-First-Sent.
 SETTLE = (
-    _PRELUDE
+    _NOW
     + """
-local s = redis.call('HMGET', KEYS[1], 's', 't')
-if s[1] ~= 'P' or s[2] ~= ARGV[1] then return 0 end
+local s = redis.call('HMGET', KEYS[1], 's', 't', 'u')
+if s[1] ~= 'P' or s[2] ~= ARGV[1] or tonumber(s[3]) <= now then return 0 end
 if ARGV[2] == 'done' then
   redis.call('HSET', KEYS[1], 's', 'D')
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
@@ -56,14 +49,14 @@ return 1
 """
 )
 
-# Fair lease lock + load.  KEYS[1] holder, KEYS[2] fence counter, KEYS[3] queue zset, KEYS[4] waiter-liveness zset,
-# KEYS[5] ticket counter, KEYS[6] the document hash.  ARGV: token, lease_ms, waiter_ttl_ms, keep_ms.
-# A waiter joins the queue on its first attempt and must poll within waiter_ttl_ms, or it is dropped (it died).
-# Returns {1, fence, version, data} when acquired, {0, position} while waiting.
+# Fair lease lock, then load.  KEYS: 1 holder, 2 fence counter, 3 queue (zset by ticket), 4 waiter liveness (zset by
+# deadline), 5 ticket counter, 6 document hash ('' = none), 7 seed ('' = none).
+# ARGV: token, lease_ms, waiter_ttl_ms, fence_keep_ms.
+# A waiter joins the queue on its first attempt and must poll again within waiter_ttl_ms, or it is dropped (it
+# died or gave up). Reply: {1, fence, version, data, seed} when granted, {0} while waiting.
 ACQUIRE = (
-    _PRELUDE
+    _NOW
     + """
-local now = now_ms()
 local token, lease, waiter_ttl, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
 for i = 1, #dead do
@@ -71,16 +64,15 @@ for i = 1, #dead do
   redis.call('ZREM', KEYS[4], dead[i])
 end
 local holder = redis.call('GET', KEYS[1])
-local queued = redis.call('ZCARD', KEYS[3])
-if holder ~= token and (holder or queued > 0) then
+if holder ~= token and (holder or redis.call('ZCARD', KEYS[3]) > 0) then
   if not redis.call('ZSCORE', KEYS[3], token) then
     redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), token)
   end
-  local head = redis.call('ZRANGE', KEYS[3], 0, 0)
-  if holder or head[1] ~= token then
+  if holder or redis.call('ZRANGE', KEYS[3], 0, 0)[1] ~= token then
     redis.call('ZADD', KEYS[4], now + waiter_ttl, token)
-    for i = 3, 5 do redis.call('PEXPIRE', KEYS[i], keep) end
-    return {0, redis.call('ZRANK', KEYS[3], token)}
+    local ttl = lease + waiter_ttl
+    for i = 3, 5 do redis.call('PEXPIRE', KEYS[i], ttl) end
+    return {0}
   end
   redis.call('ZREM', KEYS[3], token)
   redis.call('ZREM', KEYS[4], token)
@@ -88,12 +80,20 @@ end
 redis.call('SET', KEYS[1], token, 'PX', lease)
 local fence = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], keep)
-local doc = redis.call('HMGET', KEYS[6], 'v', 'd')
-return {1, fence, tonumber(doc[1]) or 0, doc[2] or ''}
+local version, data, seed = 0, '', ''
+if KEYS[6] ~= '' then
+  local doc = redis.call('HMGET', KEYS[6], 'v', 'd')
+  version, data = tonumber(doc[1]) or 0, doc[2] or ''
+end
+if KEYS[7] ~= '' and data == '' then
+  seed = redis.call('GET', KEYS[7]) or ''
+  if seed ~= '' then redis.call('DEL', KEYS[7]) end
+end
+return {1, fence, version, data, seed}
 """
 )
 
-# KEYS[1] holder, KEYS[2] queue, KEYS[3] liveness.  ARGV: token.  Leave the queue (gave up) or release the lock.
+# KEYS: 1 holder, 2 queue, 3 liveness.  ARGV: token.  Release a held lock, or leave the queue (gave up, cancelled).
 LEAVE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -101,67 +101,51 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
-# KEYS[1] holder.  ARGV: token, lease_ms.  Extend a held lease; 0 when it was lost.
+# KEYS: 1 holder.  ARGV: token, lease_ms.  Extend a held lease; 0 when it was already lost.
 EXTEND = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1
 """
 
-# Commit: CAS-save (or delete) documents, settle the event claim, release the lock, all or nothing.
-# KEYS[1] holder, KEYS[2] claim hash ('' when there is none), KEYS[3..] document hashes.
-# ARGV: token, fence, claim_token, dedup_keep_ms, doc_keep_ms, then per document: expected_version, data|'' (delete).
-# Returns {1, new versions...}; {-1} lease lost; {-2, index} version moved.  A repeat of an applied commit (its
-# reply was lost) finds the claim done by the same token and answers {1} without writing again.
-COMMIT = """
-local token, fence, claim_token = ARGV[1], ARGV[2], ARGV[3]
-local dedup_keep, doc_keep = tonumber(ARGV[4]), tonumber(ARGV[5])
-if KEYS[2] ~= '' then
-  local s = redis.call('HMGET', KEYS[2], 's', 't')
-  if s[1] == 'D' and s[2] == claim_token then return {1} end
-end
-if redis.call('GET', KEYS[1]) ~= token then
-  -- Lease gone: either lost, or this very commit already ran (it released the lock) and its reply was lost.
-  for i = 3, #KEYS do
-    local doc = redis.call('HMGET', KEYS[i], 'v', 'f')
-    local expected = tonumber(ARGV[6 + (i - 3) * 2])
-    if doc[2] ~= fence or tonumber(doc[1]) ~= expected + 1 then return {-1} end
+# Commit: compare-and-set the writes, finish the claim, release the leases; all or nothing.
+# KEYS: 1 claim hash ('' = none), then per write: document hash, holder of its lease; then per release: holder.
+# ARGV: 1 claim token, 2 dedup_ms, 3 number of writes, then per write: lease token, fence, expected version,
+# data ('' = delete), ttl_ms; then per release: token.
+# Reply: {1} applied; {-1, n} write n's lease is not the holder's; {-2, n} write n's version moved.
+COMMIT = (
+    _NOW
+    + """
+local writes = tonumber(ARGV[3])
+local function release_all()
+  for i = 2 + writes * 2, #KEYS do
+    local token = ARGV[4 + writes * 5 + (i - 2 - writes * 2)]
+    if redis.call('GET', KEYS[i]) == token then redis.call('DEL', KEYS[i]) end
   end
-  if #KEYS > 2 then return {1} end
-  return {-1}
 end
-for i = 3, #KEYS do
-  local expected = tonumber(ARGV[6 + (i - 3) * 2])
-  local current = tonumber(redis.call('HGET', KEYS[i], 'v')) or 0
-  if current ~= expected then return {-2, i - 2} end
+for n = 1, writes do
+  local doc, holder, a = KEYS[2 * n], KEYS[2 * n + 1], 4 + (n - 1) * 5
+  if redis.call('GET', holder) ~= ARGV[a] then release_all() return {-1, n} end
+  local current = tonumber(redis.call('HGET', doc, 'v')) or 0
+  if current ~= tonumber(ARGV[a + 2]) then release_all() return {-2, n} end
 end
-local reply = {1}
-for i = 3, #KEYS do
-  local data = ARGV[7 + (i - 3) * 2]
-  if data == '' then
-    redis.call('DEL', KEYS[i])
-    reply[#reply + 1] = 0
+for n = 1, writes do
+  local doc, a = KEYS[2 * n], 4 + (n - 1) * 5
+  if ARGV[a + 3] == '' then
+    redis.call('DEL', doc)
   else
-    local version = redis.call('HINCRBY', KEYS[i], 'v', 1)
-    redis.call('HSET', KEYS[i], 'd', data, 'f', fence)
-    redis.call('PEXPIRE', KEYS[i], doc_keep)
-    reply[#reply + 1] = version
+    redis.call('HSET', doc, 'v', tonumber(ARGV[a + 2]) + 1, 'd', ARGV[a + 3], 'f', ARGV[a + 1])
+    redis.call('PEXPIRE', doc, tonumber(ARGV[a + 4]))
   end
 end
-if KEYS[2] ~= '' then
-  local s = redis.call('HMGET', KEYS[2], 's', 't')
-  if s[1] == 'P' and s[2] == claim_token then
-    redis.call('HSET', KEYS[2], 's', 'D')
-    redis.call('PEXPIRE', KEYS[2], dedup_keep)
+if KEYS[1] ~= '' then
+  local s = redis.call('HMGET', KEYS[1], 's', 't', 'u')
+  if s[1] == 'P' and s[2] == ARGV[1] and tonumber(s[3]) > now then
+    redis.call('HSET', KEYS[1], 's', 'D')
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
   end
 end
-redis.call('DEL', KEYS[1])
-return reply
+release_all()
+return {1}
 """
-
-# KEYS[1] journal hash.  ARGV: field, value, keep_ms.  Record action #k of an event (first write wins).
-JOURNAL = """
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
-return 1
-"""
+)

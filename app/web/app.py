@@ -29,7 +29,7 @@ from app.observability.telemetry import Telemetry
 from app.routing import Router
 from app.session import CallSession
 from app.state.base import StateStore
-from app.state.memory import MemoryStateStore
+from app.state.factory import build_store, store_name
 from app.web.events_endpoint import EventsEndpoint, auth_warnings
 from app.web.health import health_routes
 from app.web.heap import frozen_startup_heap
@@ -83,7 +83,7 @@ def create_app(
     )
     flow_routers = list(flows) if flows is not None else _load_routers(settings.flow_modules)
     common_routers = list(common) if common is not None else _load_routers(settings.common_modules)
-    state_store: StateStore = store or MemoryStateStore()
+    state_store: StateStore = store or build_store(settings)
     telemetry = Telemetry(settings)
     observed_store = telemetry.observe_store(state_store)
     # One SDK client per process. Building it opens nothing; the lifespan opens and closes its connections.
@@ -169,7 +169,9 @@ def create_app(
                 TriggerEndpoint(settings, client, set(dispatcher.flows), observed_store, started=running.is_set),
                 methods=["POST"],
             ),
-            *health_routes({"state": observed_store.ping, "jwks": jwks_ready}),
+            *health_routes(
+                {store_name(settings) if store is None else "state": observed_store.ping, "jwks": jwks_ready}
+            ),
             telemetry.route(),
         ],
         lifespan=lifespan,

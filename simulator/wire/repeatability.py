@@ -44,6 +44,7 @@ class StoredResponse:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...]
+    server_call_id: str | None = None  # the call the first execution acted on (for the timeline)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ def _error(status: int, message: str) -> StoredResponse:
 
 
 def _accepted(response: StoredResponse) -> StoredResponse:
-    return StoredResponse(response.status, response.body, (*response.headers, (RESULT_HEADER, "accepted")))
+    headers = (*response.headers, (RESULT_HEADER, "accepted"))
+    return StoredResponse(response.status, response.body, headers, response.server_call_id)
 
 
 def _rejected(status: int, message: str) -> Outcome:

@@ -185,6 +185,7 @@ class RestApi:
                     "note",
                     "app",
                     f"{op.name} (repeated request id, {verdict})",
+                    server_call_id=stored.server_call_id,
                     call_connection_id=ctx.call_connection_id or params.get("id"),
                     status=stored.status,
                 )
@@ -227,7 +228,7 @@ class RestApi:
             headers.append(("content-type", _JSON))
         if ctx.correlation_id:
             headers.append(("x-microsoft-skype-chain-id", ctx.correlation_id))
-        return StoredResponse(status, content, tuple(headers))
+        return StoredResponse(status, content, tuple(headers), ctx.server_call_id)
 
     def _faulted(
         self, op: Operation, params: dict[str, str], status: int, retry_after: float | None, slot: Slot

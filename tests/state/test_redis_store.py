@@ -1,135 +1,95 @@
-"""The Redis store's own guarantees, against the real Redis server (a unique key prefix per test)."""
+"""The Redis store: the shared store contract against the real Redis server, plus what only Redis has to prove."""
 
 from __future__ import annotations
 
 import asyncio
-import math
+import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 
-from app.state.redis_store import ClaimStatus, RedisStore, StaleWrite, StateValueError, StoreUnavailable
-from tests.state.redis_fixtures import redis_keys
+from app.state.base import ClaimStatus, StateStore, Write
+from app.state.errors import StoreUnavailable
+from app.state.redis_store import RedisStateStore
+from tests.state.contract import StoreContract
+from tests.state.redis_fixtures import REDIS_URL, delete_prefix, redis_keys
 
 pytestmark = pytest.mark.redis
 
 
-async def test_a_claim_is_a_lease_then_done(store: RedisStore) -> None:
-    first = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    again = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    assert first.status is ClaimStatus.ACQUIRED and first.token
-    assert again.status is ClaimStatus.PROCESSING and 29 < again.retry_after <= 30
-    await store.finish(first)
-    assert (await store.claim("evt-1", scope="call-1", lease_seconds=30)).status is ClaimStatus.DONE
+@pytest.fixture
+def prefix() -> str:
+    return f"cwtest:{uuid.uuid4().hex}:"
 
 
-async def test_an_expired_lease_is_acquired_again_with_the_first_claim_time_and_journal(store: RedisStore) -> None:
-    first = await store.claim("evt-1", scope="call-1", lease_seconds=0.05)
-    await store.record_action(first, 0, "play")
+@pytest.fixture
+async def redis_store(prefix: str) -> AsyncIterator[RedisStateStore]:
+    store = RedisStateStore.from_url(REDIS_URL, prefix=prefix, timeout=2.0)
+    try:
+        yield store
+    finally:
+        await store.aclose()
+        await delete_prefix(prefix)
+
+
+class TestRedisStore(StoreContract):
+    @pytest.fixture
+    async def store(self, redis_store: RedisStateStore) -> AsyncIterator[StateStore]:
+        yield redis_store
+
+
+async def test_an_event_keeps_its_first_claim_time_across_re_runs(redis_store: RedisStateStore) -> None:
+    first = await redis_store.claim_event("evt-1", 0.05)
+    assert first.first_claimed_at > 0 and first.attempt == 1
     await asyncio.sleep(0.08)
-    second = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    assert second.status is ClaimStatus.ACQUIRED and second.token != first.token
+    second = await redis_store.claim_event("evt-1", 30)
+    assert second.status is ClaimStatus.ACQUIRED and second.attempt == 2
     assert second.first_claimed_at == first.first_claimed_at
-    assert dict(second.journal) == {"0": "play"}
-    await store.finish(first)  # the old holder is no longer the owner: a no-op
-    assert (await store.claim("evt-1", scope="call-1", lease_seconds=30)).status is ClaimStatus.PROCESSING
+    await redis_store.abandon_event(second)
+    third = await redis_store.claim_event("evt-1", 30)
+    assert third.first_claimed_at == first.first_claimed_at and third.attempt == 3
 
 
-async def test_abandoning_frees_the_event_at_once(store: RedisStore) -> None:
-    first = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    await store.abandon(first)
-    again = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    assert again.status is ClaimStatus.ACQUIRED and again.first_claimed_at == first.first_claimed_at
+async def test_one_event_costs_three_round_trips(redis_store: RedisStateStore) -> None:
+    before = redis_store.round_trips
+    claim = await redis_store.claim_event("evt-1", 30)
+    held = await redis_store.lock("call:1", load="session:1", lease_seconds=30, wait_seconds=1)
+    value = {"step": "menu"}
+    await redis_store.commit(
+        [Write("session:1", held.document.version, value, 60, held.lease)],
+        release=[held.lease],
+        finish=claim,
+        dedup_ttl_seconds=60,
+    )
+    assert redis_store.round_trips - before == 3
+    assert (await redis_store.claim_event("evt-1", 30)).status is ClaimStatus.DONE
 
 
-async def test_lock_loads_the_document_and_commit_saves_finishes_and_releases(store: RedisStore) -> None:
-    claim = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    held = await store.acquire("call-1", "conn-1", lease_seconds=30, wait_seconds=1)
-    assert (held.version, held.document) == (0, {})
-    assert await store.commit(held, [("conn-1", 0, {"step": "menu"})], claim=claim) == [1]
-    assert (await store.claim("evt-1", scope="call-1", lease_seconds=30)).status is ClaimStatus.DONE
-    again = await store.acquire("call-1", "conn-1", lease_seconds=30, wait_seconds=1)
-    assert (again.version, again.document) == (1, {"step": "menu"})
-    assert again.fence > held.fence
-
-
-async def test_a_holder_whose_lease_expired_cannot_save(store: RedisStore) -> None:
-    stale = await store.acquire("call-1", "conn-1", lease_seconds=0.05, wait_seconds=1)
-    await asyncio.sleep(0.08)
-    current = await store.acquire("call-1", "conn-1", lease_seconds=30, wait_seconds=1)
-    with pytest.raises(StaleWrite):
-        await store.commit(stale, [("conn-1", 0, {"who": "stale"})])
-    await store.commit(current, [("conn-1", 0, {"who": "current"})])
-    assert await store.load("call-1", "conn-1") == (1, {"who": "current"})
-
-
-async def test_a_moved_version_is_refused_and_nothing_is_written(store: RedisStore) -> None:
-    held = await store.acquire("call-1", "conn-1", lease_seconds=30, wait_seconds=1)
-    await store.commit(held, [("conn-1", 0, {"n": 1})])
-    held = await store.acquire("call-1", "conn-1", lease_seconds=30, wait_seconds=1)
-    with pytest.raises(StaleWrite):
-        await store.commit(held, [("other", 0, {"x": 1}), ("conn-1", 0, {"n": 2})])
-    assert await store.load("call-1", "other") == (0, {})
-    assert await store.load("call-1", "conn-1") == (1, {"n": 1})
-
-
-async def test_waiters_get_the_lock_in_arrival_order(store: RedisStore) -> None:
-    held = await store.acquire("call-1", "doc", lease_seconds=30, wait_seconds=1)
-    order: list[int] = []
-
-    async def waiter(number: int) -> None:
-        mine = await store.acquire("call-1", "doc", lease_seconds=30, wait_seconds=5)
-        order.append(number)
-        await store.commit(mine, [("doc", mine.version, {"last": number})])
-
-    tasks = []
-    for number in range(5):
-        tasks.append(asyncio.create_task(waiter(number)))
-        await asyncio.sleep(0.02)  # each one has queued before the next arrives
-    await store.commit(held, [])
-    await asyncio.gather(*tasks)
-    assert order == [0, 1, 2, 3, 4]
-    assert await store.load("call-1", "doc") == (5, {"last": 4})
-
-
-async def test_a_busy_lock_gives_up_after_the_wait_and_a_dead_holder_expires(store: RedisStore) -> None:
-    await store.acquire("call-1", "doc", lease_seconds=0.3, wait_seconds=1)  # never released: the holder "died"
-    with pytest.raises(StoreUnavailable, match="busy"):
-        await store.acquire("call-1", "doc", lease_seconds=30, wait_seconds=0.05)
-    taken = await store.acquire("call-1", "doc", lease_seconds=30, wait_seconds=2)
-    assert taken.version == 0
-
-
-async def test_seeds_are_taken_once(store: RedisStore) -> None:
-    await store.put_seed("seed-1", {"customer": "42"}, ttl_seconds=60)
-    assert await store.take_seed("seed-1") == {"customer": "42"}
-    assert await store.take_seed("seed-1") is None
-
-
-async def test_non_json_values_are_refused_clearly(store: RedisStore) -> None:
-    held = await store.acquire("call-1", "doc", lease_seconds=30, wait_seconds=1)
-    with pytest.raises(StateValueError, match="NaN"):
-        await store.commit(held, [("doc", 0, {"x": math.nan})])
-    with pytest.raises(StateValueError):
-        await store.put_seed("seed-1", {"x": object()}, ttl_seconds=60)
-
-
-async def test_every_key_is_prefixed_and_expires(store: RedisStore, prefix: str) -> None:
-    claim = await store.claim("evt-1", scope="call-1", lease_seconds=30)
-    await store.record_action(claim, 0, "play")
-    held = await store.acquire("call-1", "conn-1", lease_seconds=30, wait_seconds=1)
-    await store.commit(held, [("conn-1", 0, {"a": 1})], claim=claim)
-    await store.put_seed("seed-1", {"b": 2}, ttl_seconds=60)
-    keys = await redis_keys(prefix)
-    assert keys, "the operations wrote keys"
+async def test_every_key_is_prefixed_and_expires(redis_store: RedisStateStore, prefix: str) -> None:
+    claim = await redis_store.claim_event("evt-1", 30)
+    await redis_store.journal_record("evt-1", 0, {"action": "play"}, 60)
+    blocker = await redis_store.lock("call:1", lease_seconds=30, wait_seconds=1)
+    waiter = asyncio.create_task(redis_store.lock("call:1", load="session:1", lease_seconds=30, wait_seconds=5))
+    await asyncio.sleep(0.05)  # queued behind the holder: the queue keys exist now
+    queued = await redis_keys(prefix)
+    await redis_store.release(blocker.lease)
+    held = await waiter
+    await redis_store.put_seed("seed-1", {"b": 2}, 60)
+    await redis_store.commit(
+        [Write("session:1", 0, {"a": 1}, 60, held.lease)], release=[], finish=claim, dedup_ttl_seconds=60
+    )
+    keys = queued | await redis_keys(prefix)
+    assert any(key.endswith(":queue") for key in keys) and any(key.endswith(":holder") for key in keys)
     assert all(key.startswith(prefix) for key in keys)
-    assert all(ttl > 0 for ttl in keys.values()), keys
+    assert all(ttl > 0 for ttl in (await redis_keys(prefix)).values())
+    assert all(ttl > 0 for ttl in queued.values()), queued
 
 
 async def test_an_unreachable_redis_is_store_unavailable_not_a_crash() -> None:
-    store = RedisStore.from_url("redis://127.0.0.1:1/0", prefix="x:", timeout=0.2)
+    store = RedisStateStore.from_url("redis://127.0.0.1:1/0", prefix="x:", timeout=0.2)
     try:
         assert await store.ping() is False
         with pytest.raises(StoreUnavailable):
-            await store.claim("evt-1", scope="call-1", lease_seconds=30)
+            await store.claim_event("evt-1", 30)
     finally:
         await store.aclose()
