@@ -149,3 +149,10 @@ release_all()
 return {1}
 """
 )
+
+# KEYS: 1 journal hash.  ARGV: position, entry (JSON), ttl_ms.  Record (or replace) one action of an event.
+JOURNAL = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""

@@ -80,6 +80,7 @@ class RedisStateStore:
         self._leave = client.register_script(scripts.LEAVE)
         self._extend = client.register_script(scripts.EXTEND)
         self._commit = client.register_script(scripts.COMMIT)
+        self._journal = client.register_script(scripts.JOURNAL)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str, password: str | None = None, timeout: float = 2.0) -> RedisStateStore:
@@ -258,11 +259,8 @@ class RedisStateStore:
     # ---- 6. action journal --------------------------------------------------------------------------------------
 
     async def journal_record(self, event_id: str, position: int, entry: Mapping[str, Any], ttl_seconds: float) -> None:
-        key = self._journal_key(event_id)
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.hset(key, str(position), encode_json(entry))
-            pipe.pexpire(key, _ms(ttl_seconds))
-            await self._call(pipe.execute)
+        args = [position, encode_json(entry), _ms(ttl_seconds)]
+        await self._call(self._journal, keys=[self._journal_key(event_id)], args=args)
 
     async def journal_read(self, event_id: str) -> dict[int, JsonObject]:
         entries = await self._call(self._client.hgetall, self._journal_key(event_id))

@@ -23,7 +23,7 @@ async def place(cluster: Cluster, index: int) -> str:
     """One caller dials the chaos number and presses 7 when asked."""
     behaviour = {"dtmf": [{"after": 0.3, "tones": "7"}], "answerAfter": 0}
     placed = await cluster.control.place_call(CALLER.format(index), chaos_flow.NUMBER, behaviour=behaviour)
-    return placed.server_call_id
+    return str(placed.server_call_id)
 
 
 async def judge(cluster: Cluster, calls: Sequence[str], *, deadline: float) -> Tally:
