@@ -30,16 +30,9 @@ import redis.asyncio as aioredis
 
 from app.testing.audit import Tally, audit_call
 from app.testing.cluster import Cluster, PrivateRedis
-from tests.cluster.calls import EXPECTED, place, prepare
+from tests.cluster.calls import CRASH_SAFE, EXPECTED, FLOWS, place, prepare
 
-FLOWS = ["tests.cluster.chaos_flow"]
-SETTINGS = {
-    "EVENT_LEASE_SECONDS": "2",
-    "CALL_LOCK_LEASE_SECONDS": "2",
-    "CALL_LOCK_WAIT_SECONDS": "5",
-    "ACS_TIMEOUT_SECONDS": "5",
-    "LOG_LEVEL": "ERROR",
-}
+SETTINGS = CRASH_SAFE | {"ACS_TIMEOUT_SECONDS": "5", "LOG_LEVEL": "ERROR"}
 # Every store operation on an event's path is one script call (commandstats also counts the commands a script runs
 # inside Redis, so those are not added).
 _STORE_COMMANDS = ("evalsha", "eval")

@@ -10,6 +10,14 @@ from app.testing.audit import CallAudit, Tally, audit_call
 from app.testing.cluster import Cluster
 from tests.cluster import chaos_flow
 
+FLOWS = ["tests.cluster.chaos_flow"]
+# Short leases, so a killed instance's events are taken over inside the emulator's callback retries (1, 2, 4 s).
+CRASH_SAFE = {
+    "EVENT_LEASE_SECONDS": "2",
+    "CALL_LOCK_LEASE_SECONDS": "2",
+    "CALL_LOCK_WAIT_SECONDS": "5",
+    "ACS_TIMEOUT_SECONDS": "3",
+}
 EXPECTED = {"answer": 1, "play": 2, "startRecording": 1, "recognize": 1, "transfer": 1}
 CALLER = "+1555123{:04d}"
 

@@ -16,17 +16,20 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from app.testing.cluster import Cluster, PrivateRedis
-from tests.cluster.calls import executed, faulted_operations, judge, place, prepare, refused_deliveries, replays
+from tests.cluster.calls import (
+    CRASH_SAFE,
+    FLOWS,
+    executed,
+    faulted_operations,
+    judge,
+    place,
+    prepare,
+    refused_deliveries,
+    replays,
+)
 from tests.state.redis_fixtures import REDIS_URL, delete_prefix
 
 pytestmark = pytest.mark.redis
-FLOWS = ["tests.cluster.chaos_flow"]
-CRASH_SAFE = {
-    "EVENT_LEASE_SECONDS": "2",
-    "CALL_LOCK_LEASE_SECONDS": "2",
-    "CALL_LOCK_WAIT_SECONDS": "5",
-    "ACS_TIMEOUT_SECONDS": "3",
-}
 
 
 @pytest.fixture
