@@ -21,14 +21,51 @@ from app.actions import build_client
 from app.actions.errors import CallActionError
 from app.dispatch import Dispatcher, Outcome
 from app.errors import AcsUnavailable
+from app.events import CallEvent, parse_events
 from app.safety_net import APOLOGY, SAFETY_CONTEXT
 from app.session import CallSession
 from app.session.ledger import ActionLedger
 from app.state.memory import MemoryStateStore
 from config.settings import Settings
-from tests.unit.test_dispatch import CALL, SERVER, callback, incoming
 
 T = TypeVar("T")
+CALL = "11111111-2222-3333-4444-666666666666"
+SERVER = "server-call-exactly-once"
+
+
+def incoming(event_id: str = "ev-in-1") -> CallEvent:
+    """An Event Grid IncomingCall from a PSTN caller."""
+    caller, to = "+15551230001", "+18005550100"
+    data = {
+        "to": {"kind": "phoneNumber", "rawId": f"4:{to}", "phoneNumber": {"value": to}},
+        "from": {"kind": "phoneNumber", "rawId": f"4:{caller}", "phoneNumber": {"value": caller}},
+        "serverCallId": SERVER,
+        "incomingCallContext": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30.",
+        "correlationId": "corr-1",
+    }
+    envelope = {"id": event_id, "eventType": "Microsoft.Communication.IncomingCall", "subject": "s", "data": data}
+    [event] = parse_events([envelope | {"eventTime": "2026-11-24T10:00:00Z", "dataVersion": "1.0", "topic": "t"}])
+    return event
+
+
+def callback(kind: str, event_id: str, context: str | None = None) -> CallEvent:
+    """An ACS mid-call CloudEvent for this test's call connection."""
+    data = {"callConnectionId": CALL, "serverCallId": SERVER, "correlationId": "corr-1"}
+    if context is not None:
+        data["operationContext"] = context
+    [event] = parse_events(
+        [
+            {
+                "id": event_id,
+                "source": f"calling/callConnections/{CALL}",
+                "type": f"Microsoft.Communication.{kind}",
+                "specversion": "1.0",
+                "time": "2026-11-24T10:00:01.0000000+00:00",
+                "data": data,
+            }
+        ]
+    )
+    return event
 
 
 class ScriptedAcs:
