@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 
-_READY_TIMEOUT = 30.0
+_READY_TIMEOUT = 90.0  # a loaded 2-core machine starts a uvicorn process slowly
 
 
 def bind_loopback(port: int = 0) -> socket.socket:

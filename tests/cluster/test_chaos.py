@@ -95,7 +95,9 @@ async def test_redis_restarts_mid_run() -> None:
 
 
 async def test_acs_503_429_and_timeouts_on_answer_play_recognize_transfer(prefix: str) -> None:
-    settings = CRASH_SAFE | {"ACS_TIMEOUT_SECONDS": "2"}
+    # No kills here: leases long enough that a handler slowed by the machine's load keeps its lease while it waits
+    # out the faults (the emulator's clock runs at half time, so its callback retries span only 3.5 s).
+    settings = CRASH_SAFE | {"ACS_TIMEOUT_SECONDS": "2", "EVENT_LEASE_SECONDS": "15", "CALL_LOCK_LEASE_SECONDS": "15"}
     # Two workers per instance: `uvicorn --workers N` shares the state in Redis as instances do.
     async with Cluster(
         instances=2, workers=2, flows=FLOWS, redis_url=REDIS_URL, prefix=prefix, settings=settings, time_scale=0.5
