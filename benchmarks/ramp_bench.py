@@ -54,7 +54,7 @@ def stack(app: str) -> Iterator[tuple[Server, Server]]:
     if app == "callwright":
         command = ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(app_port)]
         env = {
-            "CALLWRIGHT_ENVIRONMENT": "production",
+            "CALLWRIGHT_ENVIRONMENT": "development",  # production refuses http:// callback URLs (see paths_bench)
             "CALLWRIGHT_ACS_ENDPOINT": acs,
             "CALLWRIGHT_ACS_ACCESS_KEY": wire.ACCESS_KEY,
             "CALLWRIGHT_ACS_RESOURCE_ID": wire.AUDIENCE,
