@@ -28,9 +28,10 @@ async def test_realism_varies_the_first_two_events_and_leaves_gaps() -> None:
         for _ in range(6):
             conn_id = await _answered_call(run)
             firsts.add(run.capture.of(conn_id)[0]["type"].rsplit(".", 1)[-1])
-            connection = run.client().get_call_connection(conn_id)
-            for _ in range(6):
-                await connection.mute_participant(CommunicationUserIdentifier(run.roles["target"]))
+            async with run.client() as client:
+                connection = client.get_call_connection(conn_id)
+                for _ in range(6):
+                    await connection.mute_participant(CommunicationUserIdentifier(run.roles["target"]))
             await run.capture.until(lambda c=conn_id: len(run.capture.of(c, "ParticipantsUpdated")) == 7)
             numbers = [e["data"]["sequenceNumber"] for e in run.capture.of(conn_id, "ParticipantsUpdated")]
             assert numbers[0] == 1 and numbers == sorted(set(numbers))
