@@ -30,4 +30,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # and set X-Forwarded-*; narrow it to their address range where it is known). UVICORN_TIMEOUT_KEEP_ALIVE closes idle
 # connections after that many seconds: keep it above the idle timeout of whatever sends to the service (see
 # app/web/server.py), or deliveries race the close and are reset. uvloop and httptools: ~a quarter less CPU.
-CMD ["sh", "-c", "exec uvicorn --factory app.web.app:create_app --host \"$HOST\" --port \"$PORT\" --loop uvloop --http httptools --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\" --timeout-keep-alive \"$UVICORN_TIMEOUT_KEEP_ALIVE\" --timeout-graceful-shutdown \"$UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN\" --no-access-log"]
+CMD ["sh", "-c", "exec uvicorn --factory app.web.app:create_app --host \"$HOST\" --port \"$PORT\" --loop uvloop --http app.web.deadlines:DeadlineHttpToolsProtocol --limit-concurrency \"${UVICORN_LIMIT_CONCURRENCY:-1000}\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\" --timeout-keep-alive \"$UVICORN_TIMEOUT_KEEP_ALIVE\" --timeout-graceful-shutdown \"$UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN\" --no-access-log"]

@@ -1,6 +1,8 @@
 """The ``callwright`` console command.
 
-callwright dev                      # the service + the ACS emulator, subscribed to each other (make run)
+callwright --version
+callwright dev [--port P] [--emulator-port E] [--flows flows.hello,...]
+                                    # the service + the ACS emulator, subscribed to each other (make run)
 callwright serve                    # the service alone (production uses the Procfile instead)
 callwright simulator [options]      # the ACS emulator alone (same as python -m simulator)
 callwright call --flow F --to N     # start an outbound call through the running service
@@ -12,24 +14,60 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import importlib.metadata
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from typing import NoReturn
 
 import httpx
 
 from app.devtools.cli import COMMANDS as DEVTOOLS
 from app.devtools.cli import main as devtools
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import Settings, settings_or_exit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="callwright", description="Callwright: IVR apps on ACS Call Automation")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "simulator":
+        return _simulator(rest)
+    if args.command == "diagram":
+        from app.diagrams.cli import main as diagram
+
+        return diagram(rest)
+    if args.command in DEVTOOLS:
+        return devtools([args.command, *rest])
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "dev":
+        _dev_environment(args)  # before settings are read: the service's own factory reads them again
+    settings = settings_or_exit()
+    if args.command == "serve":
+        _import_from_working_directory()
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "dev":
+        _import_from_working_directory()
+        return _dev(settings, args.time_scale)
+    return _call_command(args.usage, settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``callwright`` parser; a new command is one more ``commands.add_parser(...)`` here.
+
+    Example::
+
+        build_parser().parse_args(["dev", "--port", "9000"]).port   # 9000
+    """
+    parser = _Parser(prog="callwright", description="Callwright: IVR apps on ACS Call Automation")
+    parser.add_argument("--version", action="version", version=f"callwright {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = commands.add_parser("serve", help="run the service")
     serve.add_argument("--host", default=None, help="default 0.0.0.0 in production, 127.0.0.1 in development")
@@ -38,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     dev = commands.add_parser("dev", help="run the service and the ACS emulator together on the dev defaults")
     dev.add_argument("--time-scale", type=float, default=1.0, help="emulator time scale (1 = real time)")
+    dev.add_argument("--port", type=_port, default=None, help="the service's port (default CALLWRIGHT_PORT, 8000)")
+    dev.add_argument("--emulator-port", type=_port, default=None, help="the ACS emulator's port (default 8090)")
+    dev.add_argument("--flows", default=None, help="comma-separated flow modules (default CALLWRIGHT_FLOW_MODULES)")
 
     commands.add_parser("simulator", help="run the ACS emulator (options: callwright simulator --help)", add_help=False)
     commands.add_parser("diagram", help="draw a call as a sequence diagram (callwright diagram --help)", add_help=False)
@@ -53,36 +94,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     call.add_argument("--connect-server-call", help="join a call by server call id")
     call.add_argument("--state", action="append", default=[], metavar="KEY=VALUE", help="initial per-call state")
     call.add_argument("--url", default=None, help="the service's base URL (default: the callback base URL)")
+    call.set_defaults(usage=call)  # its errors name its own usage line
+    return parser
 
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "simulator":
-        return _simulator(rest)
-    if args.command == "diagram":
-        from app.diagrams.cli import main as diagram
 
-        return diagram(rest)
-    if args.command in DEVTOOLS:
-        return devtools([args.command, *rest])
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are ONE line naming the flag, and exit code 2 (the full usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
     try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(f"callwright: {error}", file=sys.stderr)
-        return 2
-    if args.command == "serve":
-        _import_from_working_directory()
-        return _serve(settings, args.host, args.port, args.workers)
-    if args.command == "dev":
-        _import_from_working_directory()
-        return _dev(settings, args.time_scale)
-    return asyncio.run(_call(settings, args))
+        return importlib.metadata.version("callwright")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
 
 
 def _simulator(argv: Sequence[str]) -> int:
     # The emulator is its own program; the app package never imports it.
+    env = {**os.environ, "CALLWRIGHT_SIMULATOR_PROG": "callwright simulator"}
     try:
-        return subprocess.call([sys.executable, "-m", "simulator", *argv])
+        return subprocess.call([sys.executable, "-m", "simulator", *argv], env=env)
     except KeyboardInterrupt:
         return 130
 
@@ -118,6 +158,16 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     return 0
 
 
+def _dev_environment(args: argparse.Namespace) -> None:
+    """``dev``'s flags, as the variables the service reads (its uvicorn factory loads settings afresh)."""
+    if args.port is not None:
+        os.environ["CALLWRIGHT_PORT"] = str(args.port)
+    if args.emulator_port is not None:
+        os.environ["CALLWRIGHT_ACS_ENDPOINT"] = f"http://127.0.0.1:{args.emulator_port}"
+    if args.flows is not None:
+        os.environ["CALLWRIGHT_FLOW_MODULES"] = args.flows
+
+
 def _dev(settings: Settings, time_scale: float) -> int:
     if settings.environment.value != "development":
         print("callwright dev runs only with CALLWRIGHT_ENVIRONMENT=development", file=sys.stderr)
@@ -127,6 +177,15 @@ def _dev(settings: Settings, time_scale: float) -> int:
         return 2
     secret = settings.eventgrid_secret.get_secret_value() if settings.eventgrid_secret else ""
     endpoint = httpx.URL(settings.endpoint)
+    emulator_port = endpoint.port or 8090
+    # Never talk to whatever already answers there: its keys and its calls are not ours.
+    for host, port, what in (
+        (endpoint.host, emulator_port, "the ACS emulator's port (--emulator-port)"),
+        (settings.public_host, settings.port, "the service's port (--port)"),
+    ):
+        if _in_use(host, port):
+            print(f"callwright dev: port {port} is already in use; it is {what}", file=sys.stderr)
+            return 1
     events_url = httpx.URL(settings.callback_url).copy_add_param(settings.eventgrid_secret_param, secret)
     emulator = subprocess.Popen(  # the emulator runs as its own process: only URLs and keys join the two
         [
@@ -136,7 +195,7 @@ def _dev(settings: Settings, time_scale: float) -> int:
             "--host",
             endpoint.host,
             "--port",
-            str(endpoint.port or 8090),
+            str(emulator_port),
             "--access-key",
             settings.access_key,
             "--resource-id",
@@ -145,6 +204,7 @@ def _dev(settings: Settings, time_scale: float) -> int:
             str(events_url),
             "--time-scale",
             str(time_scale),
+            "--quiet",  # one banner for both servers: ours, below
         ],
         env=os.environ.copy(),
     )
@@ -155,6 +215,8 @@ def _dev(settings: Settings, time_scale: float) -> int:
         print(_dev_banner(settings), flush=True)
         from app.devtools.reload import serve_with_reload  # the emulator keeps running; the service reloads
 
+        # A SIGTERM must still reach the `finally` below, which stops the emulator.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         serve = ["serve", "--host", settings.public_host, "--port", str(settings.port)]
         return serve_with_reload(serve, emulator_url=settings.endpoint)
     finally:
@@ -163,6 +225,21 @@ def _dev(settings: Settings, time_scale: float) -> int:
             emulator.wait(timeout=10)
         except subprocess.TimeoutExpired:
             emulator.kill()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _in_use(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is not "in use"
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float = 15.0) -> bool:
@@ -178,33 +255,65 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: flo
     return False
 
 
+_CALLER = "+15551230001"
+
+
 def _dev_banner(settings: Settings) -> str:
+    """What ``dev`` serves, from the flows actually loaded and the business hours as they are now."""
+    from handlers.hours import open_now
+
     numbers = settings.flows
-    pin = next(iter(settings.ivr.conference_pins), "none")
-    return f"""
-Callwright dev: the service on {settings.callback_base_url}, the ACS emulator on {settings.endpoint}.
+    lines: list[tuple[str, str]] = []  # (description, number to dial)
+    for module in settings.flow_modules:
+        if module == "flows.support_line":
+            hours = "open now" if open_now(settings) else "closed now: it takes messages"
+            lines.append(
+                (
+                    f"support line {numbers.support_number} ({hours}; {settings.ivr.timezone} business hours, "
+                    "CALLWRIGHT_IVR_FORCE_OPEN=true opens it)",
+                    numbers.support_number,
+                )
+            )
+        elif module == "flows.front_desk":
+            lines.append((f"front desk {numbers.front_desk_number}", numbers.front_desk_number))
+        elif module == "flows.conference_bridge":
+            pin = next(iter(settings.ivr.conference_pins), "none")
+            lines.append((f"conference bridge {numbers.conference_number} (PIN {pin})", numbers.conference_number))
+    other = [module for module in settings.flow_modules if not module.startswith("flows.")]
+    text = [
+        "",
+        f"Callwright dev: the service on {settings.callback_base_url}, the ACS emulator on {settings.endpoint}.",
+        "",
+        f"  Dev phone: {settings.endpoint}/   (open it to call, hear, press keys, and watch the timeline and diagram)",
+        "  Editing a flow, handler or config file reloads the service (calls in progress are ended).",
+        "",
+        f"Flows: {', '.join(settings.flow_modules) or 'none'} (CALLWRIGHT_FLOW_MODULES, or --flows).",
+    ]
+    text += [f"  {description}" for description, _ in lines]
+    number = lines[0][1] if lines else "<a number your flow answers>"
+    if other and not lines:
+        text.append(f"  your flows: {', '.join(other)}")
+    text += [
+        "",
+        f"Place a test call to {number} as {_CALLER}:",
+        "",
+        f"  curl -X POST {settings.endpoint}/simulator/calls -H 'content-type: application/json' \\",
+        f'       -d \'{{"from": "{_CALLER}", "to": "{number}"}}\'',
+        "",
+        "Press keys as the caller (use the serverCallId the call returned):",
+        "",
+        f"  curl -X POST {settings.endpoint}/simulator/calls/<serverCallId>/parties/4:{_CALLER}/dtmf \\",
+        "       -H 'content-type: application/json' -d '{\"tones\": \"1\"}'",
+        "",
+        f"See what happened: curl {settings.endpoint}/simulator/calls/<serverCallId>",
+        "Start an outbound call: .venv/bin/callwright call --flow <flow> --to +15555550150 (uses the dev trigger key)",
+        "",
+    ]
+    return "\n".join(text)
 
-  Dev phone: {settings.endpoint}/   (open it to call, hear, press keys, and watch the timeline and diagram)
-  Editing a flow, handler or config file reloads the service (calls in progress are ended).
 
-Sample lines: support {numbers.support_number} (open {settings.ivr.timezone} business hours;
-CALLWRIGHT_IVR_FORCE_OPEN=true to skip), front desk {numbers.front_desk_number}, conference bridge
-{numbers.conference_number} (PIN {pin}). Place a test call to the support line:
-
-  curl -X POST {settings.endpoint}/simulator/calls -H 'content-type: application/json' \\
-       -d '{{"from": "+15551230001", "to": "{numbers.support_number}"}}'
-
-Press keys as the caller (use the serverCallId the call returned):
-
-  curl -X POST {settings.endpoint}/simulator/calls/<serverCallId>/parties/4:+15551230001/dtmf \\
-       -H 'content-type: application/json' -d '{{"tones": "1"}}'
-
-See what happened: curl {settings.endpoint}/simulator/calls/<serverCallId>
-"""
-
-
-async def _call(settings: Settings, args: argparse.Namespace) -> int:
-    body: dict[str, object] = {"flow": args.flow, "state": dict(_pair(item) for item in args.state)}
+def _call_command(call: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace) -> int:
+    """``call``: flag problems are one usage line (exit 2); a service that cannot be reached is one line (exit 1)."""
     connect = {
         key: value
         for key, value in (
@@ -214,24 +323,47 @@ async def _call(settings: Settings, args: argparse.Namespace) -> int:
         )
         if value
     }
+    if len(connect) > 1:
+        call.error("give only one of --connect-room, --connect-group, --connect-server-call")
+    if connect and args.to:
+        call.error("--to creates a call; --connect-* joins one: give one or the other")
+    if not connect and not args.to:
+        call.error(
+            "give --to NUMBER (repeat it for a group call), or --connect-room/--connect-group/--connect-server-call"
+        )
+    state = {}
+    for item in args.state:
+        key, separator, value = item.partition("=")
+        if not key or not separator:
+            call.error(f"--state takes KEY=VALUE, got {item!r}")
+        state[key] = value
+    body: dict[str, object] = {"flow": args.flow, "state": state}
     if connect:
         body["connect"] = connect
     else:
-        body["to"] = args.to if args.to and len(args.to) > 1 else (args.to or [None])[0]
+        body["to"] = args.to if len(args.to) > 1 else args.to[0]
         body["callerId"] = args.caller_id
-    key = settings.trigger_api_key.get_secret_value() if settings.trigger_api_key else ""
     base = args.url or settings.callback_base_url
+    try:
+        return asyncio.run(_post_call(settings, f"{base}/api/calls", body))
+    except httpx.HTTPError as error:
+        reason = type(error).__name__ if not str(error) else str(error)
+        print(
+            f"callwright call: cannot reach the service at {base} ({reason}); is it running (callwright dev)?",
+            file=sys.stderr,
+        )
+        return 1
+
+
+async def _post_call(settings: Settings, url: str, body: dict[str, object]) -> int:
+    key = settings.trigger_api_key.get_secret_value() if settings.trigger_api_key else ""
     async with httpx.AsyncClient(timeout=30.0) as http:
-        response = await http.post(f"{base}/api/calls", json=body, headers={"Authorization": f"Bearer {key}"})
-    print(json.dumps(response.json(), indent=2))
+        response = await http.post(url, json=body, headers={"Authorization": f"Bearer {key}"})
+    try:
+        print(json.dumps(response.json(), indent=2))
+    except ValueError:
+        print(f"callwright call: HTTP {response.status_code} from {url}: {response.text[:200]}", file=sys.stderr)
     return 0 if response.status_code == 202 else 1
-
-
-def _pair(item: str) -> tuple[str, str]:
-    key, _, value = item.partition("=")
-    if not key or not _:
-        raise SystemExit(f"--state takes KEY=VALUE, got {item!r}")
-    return key, value
 
 
 if __name__ == "__main__":

@@ -103,9 +103,8 @@ class IvrSettings(BaseSettings):
     force_open: bool | None = None
     """``true``/``false`` overrides the clock (tests, demos, an emergency closure); unset follows the hours."""
 
-    # --- Prompts and timing ---------------------------------------------------------------------------------------
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    input_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    # --- Prompts ------------------------------------------------------------------------------------------------------
+    # Attempts and timeouts are per kit (``Menu(max_attempts=..., timeout_s=...)``), not global settings.
     hold_music_url: str | None = None
     """A WAV file played to callers on hold while a specialist is added; unset plays a spoken hold message."""
 

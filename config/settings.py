@@ -16,10 +16,16 @@ Example::
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+import sys
+from collections.abc import Mapping
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Literal
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -59,7 +65,6 @@ class SampleFlowSettings(BaseSettings):
     support_number: str = "+18005550100"
     conference_number: str = "+18005550101"
     front_desk_number: str = "+18005550102"
-    reminder_caller_id: str = "+18005550103"
     agent_number: str = "+18005550199"
     supervisor_number: str = "+15555550160"
     specialist_number: str = "+15555550170"
@@ -78,7 +83,6 @@ class SampleFlowSettings(BaseSettings):
         "front_desk_number",
         "conference_number",
         "support_number",
-        "reminder_caller_id",
         "agent_number",
         "supervisor_number",
         "specialist_number",
@@ -110,7 +114,8 @@ class Settings(BaseSettings):
     # --- Callbacks ------------------------------------------------------------------------------------------------
     callback_base_url: str | None = None
     public_host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    # ``PORT`` is what PaaS platforms (and the Procfile) set: the service listens there, so it advertises it too.
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices(f"{ENV_PREFIX}PORT", "PORT", "port"))
 
     # --- Inbound authentication -------------------------------------------------------------------------------------
     eventgrid_secret: SecretStr | None = None
@@ -181,6 +186,11 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// (TLS, as Azure Cache for Redis needs) or unix://")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("acs_endpoint", "callback_base_url", "jwks_url", "cognitive_services_endpoint")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -199,27 +209,16 @@ class Settings(BaseSettings):
             if not self.acs_endpoint.startswith("https://"):  # the emulator; a real resource without a key: Entra ID
                 self.acs_access_key = self.acs_access_key or SecretStr(DEV_ACCESS_KEY)
             self.acs_resource_id = self.acs_resource_id or DEV_RESOURCE_ID
-            self.callback_base_url = self.callback_base_url or f"http://{self.public_host}:{self.port}"
+            self.callback_base_url = self.callback_base_url or f"http://{advertised_host(self.public_host)}:{self.port}"
             self.eventgrid_secret = self.eventgrid_secret or SecretStr(DEV_EVENTGRID_SECRET)
             self.trigger_api_key = self.trigger_api_key or SecretStr(DEV_TRIGGER_API_KEY)
             self.jwt_issuer = self.jwt_issuer or self.acs_endpoint
             self.jwks_url = self.jwks_url or f"{self.acs_endpoint}/calling/keys"
             self.log_format = self.log_format or "console"
         else:
-            missing = [
-                f"{ENV_PREFIX}{name.upper()}"
-                for name in ("acs_endpoint", "acs_resource_id", "callback_base_url")
-                if getattr(self, name) is None
-            ]
-            if self.eventgrid_secret is None and not self.allow_unauthenticated_eventgrid:
-                missing.append(f"{ENV_PREFIX}EVENTGRID_SECRET")
-            if missing:
-                raise ValueError(f"production needs {', '.join(missing)} (or {ENV_PREFIX}ACS_CONNECTION_STRING)")
-            if self.acs_access_key is not None and self.acs_access_key.get_secret_value() == DEV_ACCESS_KEY:
-                raise ValueError(f"{ENV_PREFIX}ACS_ACCESS_KEY is the emulator's dev key; set the resource's key")
-            refused = self._production_refusals()
-            if refused:
-                raise ValueError("; ".join(refused))
+            problems = self.production_problems()
+            if problems:
+                raise ValueError("; ".join(problems))
             self.jwt_issuer = self.jwt_issuer or ACS_JWT_ISSUER
             self.jwks_url = self.jwks_url or ACS_JWKS_URL
             self.log_format = self.log_format or "json"
@@ -238,6 +237,27 @@ class Settings(BaseSettings):
         if "flow_modules" not in self.model_fields_set:
             refused.append(f"{ENV_PREFIX}FLOW_MODULES must name your flows (the sample flows run only when named)")
         return refused
+
+    def production_problems(self) -> list[str]:
+        """Everything production refuses, one short phrase each; startup joins them into one line.
+
+        Add a check by appending a phrase that names the variable to set. Example::
+
+            Settings(environment="production").production_problems()
+            # ["production needs CALLWRIGHT_ACS_ENDPOINT (or CALLWRIGHT_ACS_CONNECTION_STRING), ..."]
+        """
+        missing = []
+        if self.acs_endpoint is None:  # without an access key the SDK signs in with a managed identity
+            missing.append(f"{ENV_PREFIX}ACS_ENDPOINT (or {ENV_PREFIX}ACS_CONNECTION_STRING)")
+        for name in ("acs_resource_id", "callback_base_url"):
+            if getattr(self, name) is None:
+                missing.append(f"{ENV_PREFIX}{name.upper()}")
+        if self.eventgrid_secret is None and not self.allow_unauthenticated_eventgrid:
+            missing.append(f"{ENV_PREFIX}EVENTGRID_SECRET")
+        problems = [f"production needs {', '.join(missing)}"] if missing else []
+        if self.acs_access_key is not None and self.acs_access_key.get_secret_value() == DEV_ACCESS_KEY:
+            problems.append(f"{ENV_PREFIX}ACS_ACCESS_KEY is the emulator's dev key; set the resource's key")
+        return problems + self._production_refusals()
 
     # Typed accessors: after validation these are always set, so callers need no None checks.
     @property
@@ -297,7 +317,79 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
 
 
+def settings_or_exit(**overrides: object) -> Settings:
+    """:func:`load_settings` for entry points (the app factory, the CLI): a bad configuration ends the process with
+    ONE line on stderr naming what to fix, and exit code 2, never a traceback, whether run by ``callwright``,
+    uvicorn or the Procfile.
+
+    Example::
+
+        settings = settings_or_exit()   # stderr: "callwright: invalid configuration: production needs ..."
+    """
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        print(f"callwright: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 _SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (Settings, SampleFlowSettings, IvrSettings)
+# Variables of the emulator (``python -m simulator``), which reads its own configuration.
+_FOREIGN_PREFIXES = (f"{ENV_PREFIX}SIMULATOR_",)
+_WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", ""})
+
+
+def advertised_host(listen_host: str) -> str:
+    """The host to put in callback URLs for a server listening on ``listen_host``.
+
+    A wildcard address (``0.0.0.0``, ``::``) accepts connections but cannot be dialled, so loopback is advertised.
+
+    Example::
+
+        advertised_host("0.0.0.0")    # "127.0.0.1"
+    """
+    return "127.0.0.1" if listen_host.strip() in _WILDCARD_HOSTS else listen_host
+
+
+def known_variables() -> frozenset[str]:
+    """Every ``CALLWRIGHT_*`` variable some settings class reads (upper case)."""
+    names: set[str] = set()
+    for cls in _SETTINGS_CLASSES:
+        prefix = str(cls.model_config.get("env_prefix", ENV_PREFIX)).upper()
+        for name, field in cls.model_fields.items():
+            if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings):
+                continue  # a nested group (flows, ivr): its own class names its variables
+            if isinstance(field.validation_alias, AliasChoices):  # the aliases replace the prefixed name
+                names.update(str(choice).upper() for choice in field.validation_alias.choices if choice != name)
+            else:
+                names.add(f"{prefix}{name.upper()}")
+    return frozenset(names)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``CALLWRIGHT_*`` names in ``environ`` that no setting reads, each with a suggestion when one is close.
+
+    A misspelt variable is otherwise silently ignored. Example::
+
+        unknown_variables({"CALLWRIGHT_FLOW_MODULE": "flows.hello"})
+        # ["CALLWRIGHT_FLOW_MODULE (did you mean CALLWRIGHT_FLOW_MODULES?)"]
+    """
+    known = known_variables()
+    found = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known or upper.startswith(_FOREIGN_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.8)
+        found.append(f"{upper} (did you mean {close[0]}?)" if close else upper)
+    return found
+
+
+def configured_variables(env_file: str | Path = ".env") -> dict[str, str]:
+    """The variables settings are read from: the ``.env`` file overlaid by the environment."""
+    path = Path(env_file)
+    values = {key: value or "" for key, value in dotenv_values(path).items()} if path.is_file() else {}
+    return {**values, **os.environ}
 
 
 def _parse_connection_string(value: str) -> tuple[str, str]:

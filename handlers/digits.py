@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from app import Log
 from app.actions.call import CallActions
+from app.actions.prompts import mark_sensitive, sensitive
 from app.context import OperationContext
 from app.errors import HandlerRegistrationError
 from app.events import RecognizeCompleted, RecognizeFailed
@@ -49,13 +50,20 @@ Validator = Callable[[str], bool] | Callable[[str, Settings], bool]
 
 
 def read_back(value: str) -> Localized:
-    """The confirmation question, in the caller's language: ``"You entered 1 2 3 4. To confirm, press 1. ..."``"""
+    """The confirmation question, in the caller's language: ``"You entered 1 2 3 4. To confirm, press 1. ..."``
+
+    It repeats what the caller entered, so it is marked sensitive: spoken, never logged.
+    """
     digits = " ".join(value)
     return Localized(
         {
-            "en-US": f"You entered {digits}. To confirm, press {CONFIRM_KEY}. To re-enter, press {REENTER_KEY}.",
-            "es-MX": f"Usted marcó {digits}. Para confirmar, oprima {CONFIRM_KEY}. "
-            f"Para marcarlo de nuevo, oprima {REENTER_KEY}.",
+            "en-US": sensitive(
+                f"You entered {digits}. To confirm, press {CONFIRM_KEY}. To re-enter, press {REENTER_KEY}."
+            ),
+            "es-MX": sensitive(
+                f"Usted marcó {digits}. Para confirmar, oprima {CONFIRM_KEY}. "
+                f"Para marcarlo de nuevo, oprima {REENTER_KEY}."
+            ),
         }
     )
 
@@ -178,7 +186,8 @@ class Digits(Kit):
         )
 
     async def _ask_confirm(self, call: CallActions, value: str, *, attempt: int, preface: Spoken | None) -> None:
-        question = render(self.confirm_prompt(value), locale=call.locale, state=None)
+        # Whatever builds the read-back, it repeats the caller's entry: never log it.
+        question = mark_sensitive(render(self.confirm_prompt(value), locale=call.locale, state=None))
         await call.recognize_dtmf(
             join(preface, question) if preface is not None else question,
             max_tones=1,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.actions.prompts import Audio, Prompt, Speech, Ssml
+from app.actions.prompts import Audio, Prompt, Speech, Ssml, is_sensitive, sensitive
 
 Spoken = Prompt | Sequence[Prompt]
 
@@ -60,10 +60,21 @@ def render(spec: PromptSpec, *, locale: str | None, state: Mapping[str, Any] | N
 
 
 def join(first: Spoken, second: Spoken) -> Spoken:
-    """``"Sorry."`` + ``"Press 1."`` → ``"Sorry. Press 1."``; anything else becomes a list of prompts."""
+    """``"Sorry."`` + ``"Press 1."`` → ``"Sorry. Press 1."``; anything else becomes a list of prompts.
+
+    Joined text stays one prompt, and stays :func:`~app.actions.prompts.sensitive` if either part was.
+    """
     if isinstance(first, str) and isinstance(second, str):
         return f"{first} {second}"
+    if isinstance(first, str | Speech) and isinstance(second, str | Speech):
+        text = f"{_text(first)} {_text(second)}"
+        marked = is_sensitive(first) or is_sensitive(second)
+        return sensitive(text) if marked else text
     return [*_items(first), *_items(second)]
+
+
+def _text(prompt: str | Speech) -> str:
+    return prompt if isinstance(prompt, str) else prompt.text
 
 
 def _items(spoken: Spoken) -> list[Prompt]:

@@ -22,6 +22,7 @@ import re
 import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -102,7 +103,8 @@ def _argtype(convert: Callable[[str], _T]) -> Callable[[str], _T]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator",
+        # `callwright simulator` runs this module as its own process and names itself in the usage line.
+        prog=os.environ.get(f"{ENV_PREFIX}PROG", "python -m simulator"),
         description="Local emulator of ACS Call Automation and Event Grid. Every option also reads "
         f"{ENV_PREFIX}<OPTION> (e.g. {ENV_PREFIX}PORT); list options take comma-separated values there.",
     )
@@ -153,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--realism-seed", type=int, metavar="N", help="seed for --realism choices (default 0)")
     add("--time-scale", type=_argtype(_time_scale), help="multiply simulated durations (default 1; 0.1 = 10x faster)")
     add("--log-level", choices=LOG_LEVELS, help="default info")
+    add("--quiet", action="store_true", help="no startup banner (callwright dev prints one for both servers)")
     return parser
 
 
@@ -293,7 +296,25 @@ def _redacted(url: str) -> str:
     return redact_url(url)
 
 
-async def _serve(config: SimulatorConfig, log_level: str) -> None:
+class ConsoleFormatter(logging.Formatter):
+    """Lines in the service's development format (``callwright dev`` shows both servers' lines together):
+    ``2026-12-01T10:26:09.112803Z [info     ] message                        [logger]``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        line = f"{stamp} [{record.levelname.lower():<9}] {record.getMessage():<30} [{record.name}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _configure_logging(log_level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(ConsoleFormatter())
+    logging.basicConfig(level=log_level.upper(), handlers=[handler], force=True)
+
+
+async def _serve(config: SimulatorConfig, log_level: str, *, quiet: bool = False) -> None:
     import uvicorn
 
     from simulator.app import create_simulator
@@ -310,6 +331,7 @@ async def _serve(config: SimulatorConfig, log_level: str) -> None:
             uvicorn.Config(
                 app,
                 log_level=log_level,
+                log_config=None,  # uvicorn's lines go through the root handler: one format for every line
                 ssl_certfile=str(tls.cert_path) if tls else None,
                 ssl_keyfile=str(tls.key_path) if tls else None,
                 lifespan="on",
@@ -323,7 +345,8 @@ async def _serve(config: SimulatorConfig, log_level: str) -> None:
         except RuntimeError:
             await task  # re-raise the server's own error (e.g. the app failed to start)
             raise
-        print(banner(final, str(tls.ca_path) if tls else None), flush=True)
+        if not quiet:
+            print(banner(final, str(tls.ca_path) if tls else None), flush=True)
         await task
     finally:
         sock.close()
@@ -341,10 +364,11 @@ def _fastest_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the emulator until Ctrl-C; returns the process exit code."""
     config, log_level = _parse(argv, os.environ)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet = build_parser().parse_args(argv).quiet
+    _configure_logging(log_level)
     try:
         with asyncio.Runner(loop_factory=_fastest_loop()) as runner:
-            runner.run(_serve(config, log_level))
+            runner.run(_serve(config, log_level, quiet=quiet))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:

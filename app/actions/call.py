@@ -29,6 +29,7 @@ from app.actions.media import MediaActions
 from app.actions.outbound import OutboundCalls
 from app.actions.packing import ContextLike, callback_url_for, pack
 from app.actions.targets import SupportsSdkIdentifier, as_identifier, as_phone_number, raw_id
+from app.logging import note_action
 from app.session import CallSession
 from config.settings import Settings
 
@@ -310,7 +311,9 @@ class CallActions(MediaActions):
     async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
         if "context" in fields:
             fields["context"] = pack(fields["context"])
-        self._log.info("action_requested", action=action, call_connection_id=self.call_connection_id, **fields)
+        # One INFO line per event names its actions (app/web/events_endpoint.py); the details are at DEBUG.
+        self._log.debug("action_requested", action=action, call_connection_id=self.call_connection_id, **fields)
+        note_action(action)
         try:
             return await operation
         except CallActionError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from azure.communication.callautomation import FileSource, RecognitionChoice, SsmlSource, TextSource
@@ -16,14 +16,55 @@ _TONE_NAMES = {digit: name for name, digit in TONE_DIGITS.items()}
 PlaySource = FileSource | TextSource | SsmlSource
 
 
+SENSITIVE = "[sensitive]"
+
+
 @dataclass(frozen=True)
 class Speech:
-    """Spoken text. ``voice``/``locale`` default to the call's language (see ``CallActions.set_language``)."""
+    """Spoken text. ``voice``/``locale`` default to the call's language (see ``CallActions.set_language``).
+
+    ``sensitive=True`` marks text built from what the caller entered (a read-back of digits, a PIN, an account
+    number): it is spoken, but never written to logs. See :func:`sensitive`.
+    """
 
     text: str
     voice: str | None = None
     locale: str | None = None
     voice_kind: Literal["male", "female"] | None = None
+    sensitive: bool = field(default=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Speech({SENSITIVE if self.sensitive else repr(self.text)})"
+
+
+def sensitive(text: str | Speech) -> Speech:
+    """Mark a prompt as carrying caller data: it is spoken as usual and logged only as ``[sensitive]``.
+
+    Example::
+
+        await call.recognize_dtmf(sensitive(f"You entered {' '.join(pin)}. Press 1 to confirm."), max_tones=1)
+    """
+    if isinstance(text, Speech):
+        return replace(text, sensitive=True)
+    return Speech(text, sensitive=True)
+
+
+def mark_sensitive(spoken: Prompt | Sequence[Prompt]) -> Prompt | Sequence[Prompt]:
+    """:func:`sensitive` applied to every spoken text in ``spoken`` (audio and SSML are never logged verbatim)."""
+    if isinstance(spoken, str | Speech):
+        return sensitive(spoken)
+    if isinstance(spoken, Sequence):
+        return [mark_sensitive(item) for item in spoken]  # type: ignore[misc]  # items are prompts
+    return spoken
+
+
+def is_sensitive(prompt: object) -> bool:
+    """True when ``prompt`` (or any part of a sequence of prompts) is marked :func:`sensitive`."""
+    if isinstance(prompt, Speech):
+        return prompt.sensitive
+    if isinstance(prompt, Sequence) and not isinstance(prompt, str):
+        return any(is_sensitive(item) for item in prompt)
+    return False
 
 
 @dataclass(frozen=True)
@@ -112,7 +153,9 @@ def tone_names(tones: str | Sequence[str]) -> list[str]:
 
 
 def describe(prompt: Prompt | Sequence[Prompt]) -> str:
-    """A short loggable description of a prompt."""
+    """A short loggable description of a prompt; a :func:`sensitive` one is only ``[sensitive]``."""
+    if isinstance(prompt, Speech) and prompt.sensitive:
+        return SENSITIVE
     if isinstance(prompt, str):
         return prompt[:80]
     if isinstance(prompt, Speech | TextSource):

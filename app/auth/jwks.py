@@ -62,12 +62,22 @@ class JwksCache:
         self._fetched_at = 0.0
         self._last_attempt: float | None = None
         self._last_failed = False
+        self._generation = 0
         self._lock = asyncio.Lock()
         self._log = structlog.get_logger("callwright.auth")
 
     def ready(self) -> bool:
         """True once a key set has been loaded (for ``/readyz``)."""
         return self._keys is not None
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever a new key set is loaded: a key remembered from an older set must be looked up again."""
+        return self._generation
+
+    def fresh(self) -> bool:
+        """True while the loaded key set is within its ``ttl`` (no refresh due)."""
+        return self._keys is not None and self._clock() - self._fetched_at < self._ttl
 
     async def prefetch(self) -> bool:
         """Load the keys now (at startup). Never raises: a failure is logged and retried on demand."""
@@ -115,6 +125,7 @@ class JwksCache:
                 )
                 return
             self._keys, self._fetched_at, self._last_failed = keys, self._clock(), False
+            self._generation += 1
             self._log.info("jwks_loaded", reason=reason, kids=sorted(keys))
 
     async def _fetch(self) -> dict[str, RSAPublicKey]:

@@ -1,22 +1,35 @@
 """Validate the RS256 bearer token ACS puts on every mid-call callback.
 
-The algorithm (reliability.md §1a): a bounded ``Authorization: Bearer <token>`` header; an unverified header with
-``alg == "RS256"`` and a ``kid`` (the token never chooses the algorithm or the key); the key from the cached JWKS;
-then ``jwt.decode`` pinned to RS256 with issuer, audience (the ACS immutable resource id) and a required ``exp``.
+The algorithm (docs/security.md): a bounded ``Authorization: Bearer <token>`` header; the token's own header must
+say ``alg == "RS256"`` and carry a ``kid`` (the token never chooses the algorithm or the key); the key from the
+cached JWKS; then ``jwt.decode`` pinned to RS256 with issuer, audience (the ACS immutable resource id) and a required
+``exp``. Time claims (``exp``, ``nbf``, ``iat``) must be JSON numbers: PyJWT would read ``"9999999999"`` as one.
+
+Per event, the token header is parsed once: the key it names is remembered per header (ACS signs every callback
+with the same few headers), until the key set changes or is due for a refresh.
 
 Example::
 
     validator = CallbackTokenValidator(issuer=ACS_JWT_ISSUER, audience=resource_id, jwks_url=ACS_JWKS_URL, http=http)
     await validator.prefetch()
     claims = await validator.validate(request.headers.get("authorization"))
+    token = await validator.verify(request.headers.get("authorization"))   # claims + fingerprint + expiry
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from app.auth.errors import AuthenticationError
 from app.auth.jwks import JwksCache
@@ -25,6 +38,10 @@ Claims = dict[str, Any]
 
 MAX_AUTHORIZATION_BYTES = 16 * 1024
 _ALGORITHM = "RS256"
+_BEARER = re.compile(r"\s*[Bb][Ee][Aa][Rr][Ee][Rr]\s+(\S+)\s*")
+_JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_TIME_CLAIMS = ("exp", "nbf", "iat")
+_HEADERS_REMEMBERED = 64  # ACS uses one header per signing key; forged headers only evict each other
 
 # Fixed, log-safe reasons: never include token content.
 _DECODE_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
@@ -36,6 +53,19 @@ _DECODE_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.InvalidSignatureError, "bad signature"),
     (jwt.InvalidAlgorithmError, "algorithm not allowed"),
 )
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A callback token that passed every check.
+
+    ``fingerprint`` identifies the token by its decoded signature (so re-encodings of the same token, which
+    base64 allows, share it); ``expires_at`` is its ``exp`` (Unix seconds).
+    """
+
+    claims: Claims
+    fingerprint: bytes
+    expires_at: float
 
 
 class CallbackTokenValidator:
@@ -66,6 +96,7 @@ class CallbackTokenValidator:
         self.audience = audience
         self.leeway = leeway
         self.jwks = jwks or JwksCache(jwks_url, http)
+        self._keys_by_header: OrderedDict[str, tuple[int, RSAPublicKey]] = OrderedDict()
 
     async def prefetch(self) -> bool:
         """Load the signing keys at startup; never raises (see :meth:`JwksCache.prefetch`)."""
@@ -77,19 +108,13 @@ class CallbackTokenValidator:
 
     async def validate(self, authorization_header: str | None) -> Claims:
         """Return the verified claims, or raise ``AuthenticationError`` (401) / ``AuthUnavailableError`` (503)."""
-        token = _bearer_token(authorization_header)
-        try:
-            header = jwt.get_unverified_header(token)
-        except Exception:  # any garbage in the token is the sender's problem, never a 500
-            raise AuthenticationError("malformed token") from None
-        if header.get("alg") != _ALGORITHM:
-            raise AuthenticationError("algorithm not allowed")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise AuthenticationError("token has no kid")
-        key = await self.jwks.get_key(kid)
-        if key is None:
-            raise AuthenticationError("unknown signing key")
+        return (await self.verify(authorization_header)).claims
+
+    async def verify(self, authorization_header: str | None) -> VerifiedToken:
+        """Like :meth:`validate`, with the token's fingerprint and expiry (for replay protection)."""
+        token = bearer_token(authorization_header)
+        header_segment, _, rest = token.partition(".")
+        key = await self._key_for(header_segment)
         try:
             claims: Claims = jwt.decode(
                 token,
@@ -104,19 +129,68 @@ class CallbackTokenValidator:
             raise AuthenticationError(_reason(error)) from None
         except Exception:
             raise AuthenticationError("invalid token") from None
-        return claims
+        for name in _TIME_CLAIMS:
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise AuthenticationError(f"the {name} claim is not a number")
+        signature = _b64decode(rest.rpartition(".")[2])
+        return VerifiedToken(claims, hashlib.sha256(signature).digest(), float(claims["exp"]))
+
+    async def _key_for(self, header_segment: str) -> RSAPublicKey:
+        remembered = self._keys_by_header.get(header_segment)
+        if remembered is not None and remembered[0] == self.jwks.generation and self.jwks.fresh():
+            self._keys_by_header.move_to_end(header_segment)
+            return remembered[1]
+        header = _parse_header(header_segment)
+        if header.get("alg") != _ALGORITHM:
+            raise AuthenticationError("algorithm not allowed")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationError("token has no kid")
+        key = await self.jwks.get_key(kid)
+        if key is None:
+            raise AuthenticationError("unknown signing key")
+        self._keys_by_header[header_segment] = (self.jwks.generation, key)
+        while len(self._keys_by_header) > _HEADERS_REMEMBERED:
+            self._keys_by_header.popitem(last=False)
+        return key
 
 
-def _bearer_token(header: str | None) -> str:
+def bearer_token(header: str | None) -> str:
+    """The JWT in ``Authorization: Bearer <jwt>``, or :class:`AuthenticationError` (its shape checked once).
+
+    Example::
+
+        bearer_token("Bearer eyJ...")   # "eyJ..."
+    """
     if header is None:
         raise AuthenticationError("missing Authorization header")
     if len(header) > MAX_AUTHORIZATION_BYTES:
         raise AuthenticationError("Authorization header too large")
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(char.isspace() for char in token):
+    found = _BEARER.fullmatch(header)
+    if found is None:
         raise AuthenticationError("not a bearer token")
+    token = found.group(1)
+    if not _JWT_SHAPE.fullmatch(token):
+        raise AuthenticationError("malformed token")
     return token
+
+
+def _parse_header(segment: str) -> dict[str, Any]:
+    try:
+        header = json.loads(_b64decode(segment))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise AuthenticationError("malformed token") from None
+    if not isinstance(header, dict):
+        raise AuthenticationError("malformed token")
+    return header
+
+
+def _b64decode(segment: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        raise AuthenticationError("malformed token") from None
 
 
 def _reason(error: jwt.PyJWTError) -> str:

@@ -1,6 +1,8 @@
 """Steps from the service's own JSON log lines (``CALLWRIGHT_LOG_FORMAT=json``).
 
-``action_requested`` lines become App → ACS actions and ``event_received`` lines ACS → App events. Lines are
+``event_received`` lines become ACS → App events, each followed by the App → ACS actions its handler requested:
+the ``action_requested`` lines (DEBUG) of that event when the log has them, else the action names the
+``event_received`` line lists (INFO). Lines are
 kept when they carry the call's ``server_call_id`` or one of its call connection ids (learnt from lines that
 carry both); other lines and non-JSON lines are skipped.
 
@@ -36,20 +38,48 @@ def from_log_lines(
             if r.get("server_call_id") == server_call_id and r.get("call_connection_id")
         }
     wanted = server_call_id is None and call_connection_id is None
+    mine = [
+        record
+        for record in records
+        if (record.get("event") == _ACTION or record.get("event") in _EVENTS)
+        and (
+            wanted
+            or (server_call_id and record.get("server_call_id") == server_call_id)
+            or record.get("call_connection_id") in connections
+        )
+    ]
+    # An event's line is written once it is handled, after its actions' lines: put each action after its event.
+    by_event: dict[object, list[Mapping[str, Any]]] = {}
+    for record in mine:
+        if record.get("event") == _ACTION and record.get("event_id") is not None:
+            by_event.setdefault(record["event_id"], []).append(record)
+    ordered: list[Mapping[str, Any]] = []
+    for record in mine:
+        if record.get("event") == _ACTION:
+            if record.get("event_id") is None:
+                ordered.append(record)  # not caused by an event (the outbound trigger)
+            continue
+        ordered.append(record)
+        detailed = by_event.get(record.get("event_id"), [])
+        listed = record.get("actions")
+        if detailed:
+            ordered += detailed
+        elif isinstance(listed, list):
+            ordered += [
+                {**_ids(record), "event": _ACTION, "action": str(name), "timestamp": record.get("timestamp")}
+                for name in listed
+            ]
     steps: list[Step] = []
     start: float | None = None
-    for record in records:
-        if record.get("event") != _ACTION and record.get("event") not in _EVENTS:
-            continue
-        if not wanted and not (
-            (server_call_id and record.get("server_call_id") == server_call_id)
-            or record.get("call_connection_id") in connections
-        ):
-            continue
-        at = _seconds(record.get("timestamp"))
+    for entry in ordered:
+        at = _seconds(entry.get("timestamp"))
         start = at if start is None and at is not None else start
-        steps.append(_step(record, len(steps) + 1, (at - start) if at is not None and start is not None else 0.0))
+        steps.append(_step(entry, len(steps) + 1, (at - start) if at is not None and start is not None else 0.0))
     return steps
+
+
+def _ids(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: record.get(key) for key in ("server_call_id", "call_connection_id")}
 
 
 def _parse(line: str) -> dict[str, Any] | None:

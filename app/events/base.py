@@ -17,7 +17,8 @@ from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field
 
 from app.events.wire import WireModel
 
-# Subcodes ACS uses for "nobody answered / pressed nothing in time" (wire reference §7.3).
+# Subcodes ACS uses for "nobody answered / pressed nothing in time" (the resultInformation codes of
+# https://learn.microsoft.com/azure/communication-services/how-tos/call-automation/control-mid-call-media-actions).
 TIMEOUT_SUB_CODES = frozenset({8510, 8532, 8570, 10057})
 
 Envelope = Literal["eventgrid", "cloudevents"]

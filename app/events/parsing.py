@@ -30,7 +30,8 @@ from app.errors import EventParseError, parse_problem
 from app.events.base import CallEvent, Envelope, ResultInformation, UnknownEvent
 from app.events.registry import EVENT_TYPES
 
-# Event Grid batches hold at most 5000 events (wire reference §8.4); anything larger is not from Event Grid.
+# Event Grid batches hold at most 5000 events (batching, in
+# https://learn.microsoft.com/azure/event-grid/delivery-and-retry); anything larger is not from Event Grid.
 MAX_EVENTS = 5000
 
 _ENVELOPE_KEYS = frozenset({"id", "type", "time", "source", "subject", "envelope", "raw"})

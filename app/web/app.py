@@ -24,7 +24,7 @@ from app.auth.eventgrid import EventGridAuthenticator
 from app.auth.jwt import CallbackTokenValidator
 from app.dispatch import ActionsFactory, Dispatcher, Outcome
 from app.events import CallEvent
-from app.logging import configure_logging
+from app.logging import configure_logging, write_logs_directly
 from app.observability.telemetry import Telemetry
 from app.routing import Router
 from app.session import CallSession
@@ -34,7 +34,7 @@ from app.web.events_endpoint import EventsEndpoint, auth_warnings
 from app.web.health import health_routes
 from app.web.heap import frozen_startup_heap
 from app.web.trigger import TriggerEndpoint
-from config.settings import Settings, load_settings
+from config.settings import Settings, configured_variables, settings_or_exit, unknown_variables
 
 
 class CallwrightApp(Starlette):
@@ -77,7 +77,9 @@ def create_app(
     client that fetches the JWKS, and ``credential`` how the SDK authenticates (default: the access key, or
     ``DefaultAzureCredential`` without one; see :func:`app.actions.client.acs_credential`).
     """
-    settings = settings or load_settings()
+    # Settings read here (uvicorn's factory, the Procfile) refuse a bad configuration in one line, no traceback.
+    unknown = [] if settings is not None else unknown_variables(configured_variables())
+    settings = settings or settings_or_exit()
     configure_logging(
         settings.log_format or "console", settings.log_level, secret_params=[settings.eventgrid_secret_param]
     )
@@ -120,6 +122,8 @@ def create_app(
         log = structlog.get_logger("callwright.app")
         for warning in auth_warnings(settings):
             log.warning("auth_relaxed", detail=warning)
+        if unknown:
+            log.warning("settings_unknown", variables=unknown, detail="no setting reads these variables: ignored")
         async with AsyncExitStack() as stack:
             stack.push_async_callback(http.aclose)
             if validator is not None:
@@ -140,6 +144,7 @@ def create_app(
             with frozen_startup_heap(settings.gc_freeze):
                 yield
             log.info("service_stopping")
+            write_logs_directly()  # the server may end by re-raising SIGTERM: no exit handler will flush
 
     endpoint = EventsEndpoint(
         settings,

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -66,12 +67,16 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 def decode_json(raw: bytes) -> Any:
-    """Strict UTF-8 JSON whose top level is an object or an array; anything else is a 400."""
+    """Strict UTF-8 JSON whose top level is an object or an array; anything else is a 400.
+
+    Numbers must be finite (``NaN``, ``Infinity`` and overflowing literals such as ``1e999`` are refused), and
+    nesting deeper than the parser's recursion limit is a 400 too.
+    """
     if not raw.strip():
         raise BodyError(400, "empty_body", "the body is empty")
     try:
         text = raw.decode("utf-8")
-        payload: Any = json.loads(text, parse_constant=_reject_constant)
+        payload: Any = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         raise BodyError(400, "invalid_utf8", "the body is not valid UTF-8") from None
     except RecursionError:
@@ -86,3 +91,10 @@ def decode_json(raw: bytes) -> Any:
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are not JSON; a Redis-backed state store would fail to store them later.
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses to infinity: as unstorable as a literal Infinity
+        raise ValueError(f"{text} is out of range")
+    return value

@@ -6,9 +6,13 @@ One route serves two senders, told apart by headers before the body is read (nev
   subscription allow-list; the ``SubscriptionValidation`` handshake; ``IncomingCall`` and other system events.
 * ACS mid-call callbacks (no ``aeg-event-type``): ``Authorization: Bearer <RS256 JWT>``.
 
+Each channel carries only its own event types (:mod:`app.web.channels`): the Event Grid secret cannot post a
+Call Automation callback, and a callback token cannot post an Event Grid event. A mismatch is refused with 403.
+
 Status codes: 200 for every authenticated, well-formed delivery (even when a handler fails: that is logged);
-400 malformed; 401 unauthenticated; 403 validation from an unknown subscription; 405 other methods; 413 too
-large; 415 wrong content type; 503 (+ ``Retry-After``) when signing keys or the state store are unavailable.
+400 malformed; 401 unauthenticated; 403 validation from an unknown subscription, or an event type the channel
+does not carry; 405 other methods; 413 too large; 415 wrong content type; 503 (+ ``Retry-After``) when signing
+keys or the state store are unavailable.
 
 The CloudEvents abuse-protection ``OPTIONS`` handshake is granted to any origin, because consent alone grants
 nothing: every POST is authenticated on its own. When the request carries the Event Grid secret (in the query
@@ -22,7 +26,9 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from contextlib import nullcontext
 from typing import Any
 
@@ -33,11 +39,13 @@ from starlette.types import Receive, Scope, Send
 
 from app.auth.errors import AuthenticationError, AuthUnavailableError
 from app.auth.eventgrid import EVENT_TYPE_HEADER, VALIDATION_EVENT_TYPE, EventGridAuthenticator
-from app.auth.jwt import CallbackTokenValidator
+from app.auth.jwt import CallbackTokenValidator, VerifiedToken
+from app.auth.replay import MemoryTokenBindings, TokenBindings
 from app.events import CallEvent, EventParseError, SubscriptionValidation, parse_events
-from app.logging import bind_call
+from app.logging import bind_call, collect_actions
 from app.observability.edge import DeliveryObserver
 from app.web.body import BodyError, check_content_type, decode_json, read_limited
+from app.web.channels import Channel, channel_problem
 from app.web.sink import EventSink, SinkUnavailable
 from config.settings import Settings
 
@@ -81,6 +89,9 @@ class _Rejected(Exception):
 class EventsEndpoint:
     """The raw ASGI app behind ``/Events`` (see the module docstring for the rules).
 
+    ``token_bindings`` remembers which body each callback token came with (replay protection, see
+    :mod:`app.auth.replay`); it defaults to an in-process memory.
+
     ``callbacks``/``eventgrid`` may be None only when the matching ``allow_unauthenticated_*`` setting is on;
     otherwise a missing authenticator refuses every request of that channel (fail closed).
 
@@ -98,19 +109,21 @@ class EventsEndpoint:
         eventgrid: EventGridAuthenticator | None,
         sink: EventSink,
         observer: DeliveryObserver | None = None,
+        token_bindings: TokenBindings | None = None,
     ) -> None:
         self.settings = settings
         self.callbacks = callbacks
         self.eventgrid = eventgrid
         self.sink = sink
         self.observer = observer
+        self.token_bindings: TokenBindings = token_bindings or MemoryTokenBindings()
         self._log = structlog.get_logger("callwright.web")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        channel = "eventgrid" if EVENT_TYPE_HEADER in request.headers else "callback"
+        channel: Channel = "eventgrid" if EVENT_TYPE_HEADER in request.headers else "callback"
         delivery = (
             self.observer.delivery(request.method, request.url.path, channel, request.headers)
             if self.observer is not None
@@ -131,25 +144,30 @@ class EventsEndpoint:
                 span.set_attribute("http.response.status_code", response.status_code)
         await response(scope, receive, send)
 
-    async def _handle(self, request: Request, channel: str) -> Response:
+    async def _handle(self, request: Request, channel: Channel) -> Response:
         if request.method == "OPTIONS":
             return self._abuse_protection(request)
         if request.method != "POST":
             raise _Rejected(_error(405, "method_not_allowed", "use POST", headers={"Allow": ALLOWED_METHODS}), "method")
+        token: VerifiedToken | None = None
         if channel == "eventgrid":
             self._authenticate_eventgrid(request)
         else:
-            await self._authenticate_callback(request)
+            token = await self._authenticate_callback(request)
         flow, seed = self._binding(request)
         limit = (
             self.settings.max_eventgrid_body_bytes if channel == "eventgrid" else self.settings.max_callback_body_bytes
         )
         try:
             check_content_type(request.headers.get("content-type"))
-            payload = decode_json(await read_limited(request, limit))
+            raw = await read_limited(request, limit)
+            if token is not None:
+                await self._bind_token(token, raw)
+            payload = decode_json(raw)
         except BodyError as error:
             raise _Rejected(_error(error.status, error.code, error.detail), error.code) from None
         events = self._parse(payload)
+        self._check_channel(events, channel)
         if channel == "eventgrid":
             validation = self._validation(request, events)
             if validation is not None:
@@ -169,19 +187,26 @@ class EventsEndpoint:
             code = "forbidden" if error.status_code == 403 else "unauthorized"
             raise _Rejected(_error(error.status_code, code, "not authenticated"), error.reason) from None
 
-    async def _authenticate_callback(self, request: Request) -> None:
+    async def _authenticate_callback(self, request: Request) -> VerifiedToken | None:
         if self.settings.allow_unauthenticated_callbacks:
-            return
+            return None
         if self.callbacks is None:
             raise _Rejected(_error(401, "unauthorized", "not authenticated"), "no callback validator")
         try:
-            await self.callbacks.validate(request.headers.get("authorization"))
+            return await self.callbacks.verify(request.headers.get("authorization"))
         except AuthUnavailableError as error:
             response = _error(503, "auth_unavailable", "try again later", {"Retry-After": str(error.retry_after)})
             raise _Rejected(response, error.reason) from None
         except AuthenticationError as error:
             response = _error(401, "unauthorized", "not authenticated", {"WWW-Authenticate": "Bearer"})
             raise _Rejected(response, error.reason) from None
+
+    async def _bind_token(self, token: VerifiedToken, body: bytes) -> None:
+        """A callback token authenticates one body: replayed with another body (another call's), it is refused."""
+        lifetime = token.expires_at + self.settings.jwt_leeway_seconds - time.time()
+        if not await self.token_bindings.bind(token.fingerprint, hashlib.sha256(body).digest(), lifetime):
+            response = _error(401, "unauthorized", "not authenticated", {"WWW-Authenticate": "Bearer"})
+            raise _Rejected(response, "callback token replayed with another body")
 
     def _abuse_protection(self, request: Request) -> Response:
         checks_secret = not self.settings.allow_unauthenticated_eventgrid and self.eventgrid is not None
@@ -225,6 +250,14 @@ class EventsEndpoint:
         except (RecursionError, ValueError, TypeError):
             raise _Rejected(_error(400, "invalid_events", "the events could not be read"), "invalid events") from None
 
+    def _check_channel(self, events: list[CallEvent], channel: Channel) -> None:
+        for event in events:
+            problem = channel_problem(event, channel)
+            if problem is not None:
+                # 403: authenticated, but not for this: neither Event Grid nor ACS retries it.
+                response = _error(403, "wrong_channel", problem)
+                raise _Rejected(response, f"wrong channel: {problem} (event {event.id[:64]!r})")
+
     def _validation(self, request: Request, events: list[CallEvent]) -> Response | None:
         handshake = next((event for event in events if isinstance(event, SubscriptionValidation)), None)
         announced = request.headers.get(EVENT_TYPE_HEADER, "").strip().lower() == VALIDATION_EVENT_TYPE.lower()
@@ -248,18 +281,20 @@ class EventsEndpoint:
                 event_type=event.type,
                 event_id=event.id,
             ):
-                if isinstance(event, SubscriptionValidation):
-                    self._log.warning("validation_event_ignored")  # only Event Grid deliveries may validate
-                    continue
-                self._log.info("event_received", flow=flow)
-                try:
-                    await self.sink.dispatch(event, flow=flow, seed=seed)
-                except SinkUnavailable as error:
-                    self._log.error("event_sink_unavailable", error=str(error))
-                    return _error(503, "unavailable", "try again later", {"Retry-After": str(error.retry_after)})
-                except Exception:
-                    failed += 1
-                    self._log.exception("event_dispatch_failed")
+                started = time.perf_counter()
+                with collect_actions() as actions:
+                    try:
+                        await self.sink.dispatch(event, flow=flow, seed=seed)
+                    except SinkUnavailable as error:
+                        self._log.error("event_sink_unavailable", error=str(error))
+                        return _error(503, "unavailable", "try again later", {"Retry-After": str(error.retry_after)})
+                    except Exception:
+                        failed += 1
+                        self._log.exception("event_dispatch_failed")
+                    finally:
+                        # The one INFO line of an event: logged once it is handled, with what it caused.
+                        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+                        self._log.info("event_received", flow=flow, actions=actions, ms=elapsed_ms)
         return JSONResponse({"received": len(events), "failed": failed}, status_code=200)
 
 

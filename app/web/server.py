@@ -7,6 +7,8 @@
   aiohttp's 15 s and .NET's 60 s (``SocketsHttpHandler.PooledConnectionIdleTimeout``, the client ACS and Event Grid
   deliveries come from). The default, 75 s, is above both; a load balancer in front must idle out its backend
   connections sooner. ``UVICORN_TIMEOUT_KEEP_ALIVE`` overrides it, here as in the Procfile.
+* Half-sent requests are cut and open connections capped (:mod:`app.web.deadlines`); beyond 1000 requests in
+  flight (``UVICORN_LIMIT_CONCURRENCY``), 503 rather than a stall for everyone.
 * No access log and no uvicorn log config: structlog owns logging (configured by the app factory).
 
 Example::
@@ -20,8 +22,11 @@ import importlib.util
 import os
 from typing import Any
 
+from app.web.deadlines import DeadlineH11Protocol, DeadlineHttpToolsProtocol
+
 KEEP_ALIVE_SECONDS = 75
 SHUTDOWN_SECONDS = 20
+LIMIT_CONCURRENCY = 1000
 
 
 def server_options() -> dict[str, Any]:
@@ -29,7 +34,9 @@ def server_options() -> dict[str, Any]:
     return {
         "factory": True,
         "loop": "uvloop" if _installed("uvloop") else "asyncio",
-        "http": "httptools" if _installed("httptools") else "h11",
+        # Half-sent requests are cut, open connections capped (app/web/deadlines.py).
+        "http": DeadlineHttpToolsProtocol if _installed("httptools") else DeadlineH11Protocol,
+        "limit_concurrency": int(os.environ.get("UVICORN_LIMIT_CONCURRENCY", LIMIT_CONCURRENCY)),
         "timeout_keep_alive": int(os.environ.get("UVICORN_TIMEOUT_KEEP_ALIVE", KEEP_ALIVE_SECONDS)),
         "timeout_graceful_shutdown": int(os.environ.get("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", SHUTDOWN_SECONDS)),
         "proxy_headers": True,

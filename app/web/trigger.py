@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import secrets
 from collections.abc import Callable, Set
 from typing import Any
@@ -37,6 +36,7 @@ from app.actions.outbound import OutboundCalls
 from app.actions.targets import as_identifier, raw_id
 from app.session import CallSession
 from app.state.base import StateStore
+from app.web.body import BodyError, decode_json, read_limited
 from config.settings import Settings
 
 MAX_TRIGGER_BODY = 65_536
@@ -101,12 +101,13 @@ class TriggerEndpoint:
     async def _handle(self, request: Request) -> Response:
         if not self._authorized(request):
             return _error(401, "a valid API key is required (Authorization: Bearer <key> or X-Api-Key)")
-        body = await _read_limited(request)
-        if body is None:
-            return _error(413, f"body over {MAX_TRIGGER_BODY} bytes")
         try:
-            trigger = TriggerRequest.model_validate(json.loads(body))
-        except (ValueError, ValidationError) as error:
+            payload = decode_json(await read_limited(request, MAX_TRIGGER_BODY))
+        except BodyError as error:
+            return _error(error.status, f"invalid request: {error.detail}")
+        try:
+            trigger = TriggerRequest.model_validate(payload)
+        except (ValueError, ValidationError, RecursionError) as error:
             return _error(400, f"invalid request: {_summary(error)}")
         if trigger.flow not in self._flows:
             return _error(404, f"unknown flow {trigger.flow!r}; known: {', '.join(sorted(self._flows))}")
@@ -162,21 +163,10 @@ class TriggerEndpoint:
         return hmac.compare_digest(offered.encode(), expected.get_secret_value().encode())
 
 
-async def _read_limited(request: Request) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_TRIGGER_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _summary(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
-    return "malformed JSON"
+    return "the body could not be read"
 
 
 def _error(status: int, message: str) -> JSONResponse:

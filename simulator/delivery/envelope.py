@@ -95,7 +95,8 @@ def _raw_id(identifier: Any) -> str:
 def incoming_call_event(
     data: Mapping[str, Any], *, topic: str, schema: str, event_id: str | None = None
 ) -> dict[str, Any]:
-    """``Microsoft.Communication.IncomingCall`` in the Event Grid or CloudEvents schema (reference §8.1)."""
+    """``Microsoft.Communication.IncomingCall`` in the Event Grid or CloudEvents schema
+    (https://learn.microsoft.com/azure/event-grid/communication-services-voice-video-events)."""
     subject = f"/caller/{_raw_id(data.get('from'))}/recipient/{_raw_id(data.get('to'))}"
     event_id = event_id or str(uuid.uuid4())
     if schema == "cloudevents":
@@ -121,7 +122,8 @@ def incoming_call_event(
 
 
 def validation_event(*, topic: str, code: str, validation_url: str) -> dict[str, Any]:
-    """The ``SubscriptionValidationEvent`` Event Grid sends before delivering to a new webhook (§8.2)."""
+    """The ``SubscriptionValidationEvent`` Event Grid sends before delivering to a new webhook
+    (https://learn.microsoft.com/azure/event-grid/end-point-validation-event-grid-events-schema)."""
     return {
         "id": str(uuid.uuid4()),
         "topic": topic,

@@ -1,4 +1,5 @@
-"""HMAC-SHA256 request authentication exactly as the SDK signs (wire reference §1.2).
+"""HMAC-SHA256 request authentication exactly as the SDK signs
+(https://learn.microsoft.com/rest/api/communication/authentication).
 
 Example::
 

@@ -1,4 +1,5 @@
-"""Reading identifiers and custom calling context from request bodies (wire reference §3, §3.1, §6)."""
+"""Reading identifiers and custom calling context from request bodies (the SDK's request models;
+https://learn.microsoft.com/azure/communication-services/concepts/identifiers)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.world.identity import Identifier
 
-# callConnectionState values (wire reference §11.1)
+# callConnectionState values (the SDK's CallConnectionState)
 CONNECTING = "connecting"
 CONNECTED = "connected"
 TRANSFERRING = "transferring"

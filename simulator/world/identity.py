@@ -100,7 +100,8 @@ def resource_identity(resource_id: str) -> Identifier:
 
 
 def mint_user_id(resource_id: str) -> str:
-    """An ACS user raw id with exactly one underscore after the resource id (see the wire reference §6)."""
+    """An ACS user raw id with exactly one underscore after the resource id (see
+    https://learn.microsoft.com/azure/communication-services/concepts/identifiers)."""
     return f"8:acs:{resource_id}_{uuid.uuid4()}"
 
 

@@ -1,4 +1,5 @@
-"""Recognizing input: DTMF, choices, speech and speech-or-DTMF, with the resultInformation codes of §7.3."""
+"""Recognizing input: DTMF, choices, speech and speech-or-DTMF, with ACS's resultInformation
+codes (https://learn.microsoft.com/azure/communication-services/how-tos/call-automation/control-mid-call-media-actions)."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def answer(
         operation_context=operation_context,
         api_version=api_version,
     )
-    conn.state = "unknown"  # what the service reports right after answer (wire reference §4)
+    conn.state = "unknown"  # what the service reports right after answer (the SDK's CallConnectionProperties)
     if world.settle_ring_by_app(ring, conn):
         world.spawn(call, _establish(world, conn, operation_context))
     else:

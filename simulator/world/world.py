@@ -167,7 +167,8 @@ class World:
         return [(ring, answer) for ring, answer in self._ringing.values() if ring.call is call and ring.ringing]
 
     def is_app_reachable(self, who: Identifier) -> bool:
-        """Whether a call to ``who`` is announced to the app with an IncomingCall (§8.1)."""
+        """Whether a call to ``who`` is announced to the app with an IncomingCall
+        (https://learn.microsoft.com/azure/communication-services/concepts/call-automation/incoming-call-notification)."""
         if who.kind == "communicationUser":
             return who.raw_id.startswith(f"8:acs:{self.config.resource_id}_")
         return self.parties.is_owned(who)

@@ -17,7 +17,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from app.logging import configure_logging, get_logger
+from app.logging import configure_logging, flush_logs, get_logger
 from app.observability.acs_policy import AcsActionPolicy, action_name
 from app.observability.metrics import Metrics
 from app.observability.store import InstrumentedStore
@@ -103,6 +103,7 @@ def test_lines_logged_inside_a_span_carry_its_trace_id() -> None:
     with tracer.start_as_current_span("work") as span:
         get_logger("callwright.test").info("inside")
     get_logger("callwright.test").info("outside")
+    flush_logs()  # lines are written by the logging thread
     inside, outside = (json.loads(line) for line in stream.getvalue().splitlines()[-2:])
     assert inside["trace_id"] == format(span.get_span_context().trace_id, "032x")
     assert "trace_id" not in outside

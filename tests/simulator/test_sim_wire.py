@@ -35,7 +35,8 @@ def _signed(
     sign_target: str | None = None,
     date: str | None = None,
 ) -> dict[str, str]:
-    """Headers signed as §1.2 describes (written from the spec, independent of the emulator's code)."""
+    """Headers signed as learn.microsoft.com/rest/api/communication/authentication describes
+    (written from the spec, independent of the emulator's code)."""
     host = env.sim.base_url.split("://", 1)[1]
     date = date or datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
     digest = base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -1,4 +1,4 @@
-"""CallbackTokenValidator: the ACS callback JWT rules of reliability.md §1a, with our own RSA keys."""
+"""CallbackTokenValidator: the ACS callback JWT rules of docs/security.md, with our own RSA keys."""
 
 from __future__ import annotations
 
@@ -208,4 +208,31 @@ async def test_key_rotation_is_picked_up(validator: CallbackTokenValidator, jwks
     jwks.signers = [rotated]
     clock.advance(31)
     assert (await validator.validate(f"Bearer {rotated.mint()}"))["iss"] == ISSUER
+    assert jwks.fetches == 2
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+async def test_time_claims_must_be_numbers(validator: CallbackTokenValidator, signer: Signer, claim: str) -> None:
+    values = {"exp": "9999999999", "nbf": str(int(time.time()) - 10), "iat": str(int(time.time()))}
+    assert await reason_of(validator, f"Bearer {signer.mint(**{claim: values[claim]})}") == (
+        f"the {claim} claim is not a number"
+    )
+
+
+async def test_boolean_exp_is_not_a_number(validator: CallbackTokenValidator, signer: Signer) -> None:
+    assert await reason_of(validator, f"Bearer {signer.mint(exp=True)}") in {
+        "the exp claim is not a number",
+        "token expired",
+    }
+
+
+async def test_the_key_is_looked_up_again_after_the_key_set_changes(
+    validator: CallbackTokenValidator, signer: Signer, jwks: FakeJwks, clock: FakeClock
+) -> None:
+    await validator.validate(f"Bearer {signer.mint()}")
+    await validator.validate(f"Bearer {signer.mint()}")
+    assert jwks.fetches == 1  # the second token's header was remembered
+    jwks.signers = [Signer(kid="key-1")]  # rotated: same kid, new key
+    clock.advance(301)  # the key set is due for a refresh
+    assert await reason_of(validator, f"Bearer {signer.mint()}") == "bad signature"
     assert jwks.fetches == 2

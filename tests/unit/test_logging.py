@@ -11,7 +11,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from app.logging import REDACTED, Redactor, bind_call, configure_logging, get_logger, redact
+from app.logging import REDACTED, Redactor, bind_call, configure_logging, flush_logs, get_logger, redact
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
 CALL_CONTEXT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJjYyI6IjEyMyJ9."
@@ -26,6 +26,7 @@ def restore_logging() -> Iterator[None]:
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)
+            handler.close()
     root.setLevel(level)
     structlog.reset_defaults()
 
@@ -78,6 +79,7 @@ def test_redaction_is_recursive() -> None:
         (f"context {CALL_CONTEXT} here", CALL_CONTEXT),
         ('{"incomingCallContext": "opaque-value", "to": "x"}', "opaque-value"),
         ("api_key=k-123 and password=p4ss", "k-123"),
+        ("POST /Events?flow=reminder&seed=Zm9vYmFyYmF6cXV4 HTTP/1.1", "Zm9vYmFyYmF6cXV4"),
     ],
 )
 def test_patterns_in_strings_are_masked(text: str, secret: str) -> None:
@@ -122,6 +124,7 @@ def test_rendered_json_line_is_redacted_and_structured() -> None:
     with bind_call(call_connection_id="c-9"):
         get_logger("callwright.test").info("answered", authorization=f"Bearer {JWT}", note=f"key={ACCESS_KEY}")
         logging.getLogger("uvicorn.access").info('%s - "%s %s"', "127.0.0.1", "POST", "/Events?secret=hunter2")
+    flush_logs()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert len(lines) == 2
     ours, server = lines
@@ -143,10 +146,12 @@ def test_level_filters_and_azure_http_logging_is_quiet() -> None:
     configure_logging("json", "DEBUG", stream=stream)
     get_logger("callwright.test").debug("shown")
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").info("Request URL: ...")
+    flush_logs()
     events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
     assert events == ["shown"]
     configure_logging("console", "WARNING", stream=stream)
     get_logger("callwright.test").info("hidden")
+    flush_logs()
     assert "hidden" not in stream.getvalue()
 
 
@@ -154,5 +159,75 @@ def test_console_format_redacts_too() -> None:
     stream = io.StringIO()
     configure_logging("console", "INFO", stream=stream)
     get_logger("callwright.test").info("connect", connection_string=f"endpoint=x;accesskey={ACCESS_KEY}")
+    flush_logs()
     assert "connect" in stream.getvalue()
     assert ACCESS_KEY not in stream.getvalue()
+
+
+@pytest.mark.parametrize("key", ["digits", "tones", "pin", "host_pin", "dtmf"])
+def test_caller_input_keys_are_redacted(key: str) -> None:
+    with capture_logs(processors=[redact]) as logs:
+        get_logger("t").info("x", **{key: "4321"})
+    assert logs[0][key] == REDACTED
+
+
+class _BlockedStream(io.StringIO):
+    """A stdout whose reader stopped reading: writes wait until ``release`` is set (or 3 s have passed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+        import time
+
+        self.release = threading.Event()
+        self._deadline = time.monotonic() + 3.0
+
+    def write(self, text: str) -> int:
+        import time
+
+        self.release.wait(timeout=max(0.0, self._deadline - time.monotonic()))
+        return super().write(text)
+
+
+def test_a_blocked_stdout_never_blocks_the_logging_thread() -> None:
+    import time
+
+    stream = _BlockedStream()
+    configure_logging("json", "INFO", stream=stream)
+    log = get_logger("callwright.test")
+    started = time.perf_counter()
+    for number in range(200):
+        log.info("line", number=number)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"logging waited for the blocked stream ({elapsed:.1f} s)"
+    stream.release.set()
+    flush_logs()
+    assert len(stream.getvalue().splitlines()) == 200
+
+
+def test_console_lines_shorten_ids_and_json_keeps_them_whole() -> None:
+    server_call_id = "aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29tL2FwaS92Mi9jcC9jb252LXVzZWEtMDEuY29udi5za3lwZS5j" * 2
+    call_id = "cd9c3cb5-58e0-4a4e-a77e-6d589f3f4ed9"
+    ids = {
+        "call_connection_id": call_id,
+        "server_call_id": server_call_id,
+        "correlation_id": "3b556658-0783-43c3-95c9-23a48558d94e",
+        "event_id": "9b83409d-0b62-4b1e-b5c7-9ee405639df1",
+        "event_type": "Microsoft.Communication.RecognizeCompleted",
+        "operation_context": "support_line.account:1:confirm",
+    }
+    console, json_stream = io.StringIO(), io.StringIO()
+    configure_logging("console", "INFO", stream=console)
+    with bind_call(**ids):
+        get_logger("callwright.web").info("event_received", flow="support_line")
+    flush_logs()
+    configure_logging("json", "INFO", stream=json_stream)
+    with bind_call(**ids):
+        get_logger("callwright.web").info("event_received", flow="support_line")
+    flush_logs()
+    line = console.getvalue().strip()
+    assert len(line) < 300, line  # was 600-775 characters
+    assert server_call_id not in line and call_id not in line
+    assert "cd9c3cb5" in line and "RecognizeCompleted" in line
+    whole = json.loads(json_stream.getvalue())
+    assert whole["server_call_id"] == server_call_id and whole["call_connection_id"] == call_id

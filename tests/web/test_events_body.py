@@ -1,4 +1,4 @@
-"""/Events bad inputs (reliability.md "Bad inputs"): each gets its status, never a 500, and nothing is dispatched."""
+"""/Events bad inputs (docs/security.md): each gets its status, never a 500, and nothing is dispatched."""
 
 from __future__ import annotations
 

@@ -60,12 +60,12 @@ async def roomy(build_app: Callable[..., Starlette], settings: Settings) -> Asyn
 
 @pytest.mark.parametrize("seed_file", ["callbacks_call_control.json", "callbacks_dtmf.json", "callbacks_play.json"])
 async def test_fuzzed_callbacks_never_500(roomy: httpx.AsyncClient, signer: Signer, seed_file: str) -> None:
-    headers = callback_headers(signer.mint())
     statuses = set()
     for body in _bodies(seed_file, 100, seed=7):
-        response = await roomy.post("/Events", content=body, headers=headers)
+        # A token authenticates one body (replay protection): each delivery has its own, as from ACS.
+        response = await roomy.post("/Events", content=body, headers=callback_headers(signer.mint()))
         statuses.add(response.status_code)
-        assert response.status_code in {200, 400}, body[:200]
+        assert response.status_code in {200, 400, 403}, body[:200]
     assert statuses == {200, 400}  # the mutations reached both the accepting and the rejecting paths
 
 

@@ -34,7 +34,7 @@ async def test_a_missing_or_wrong_key_is_refused(client: httpx.AsyncClient, head
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        (b"{not json", "malformed JSON"),
+        (b"{not json", "not valid JSON"),
         (b'{"flow": "reminder"}', "either `to`"),
         (b'{"flow": "reminder", "to": "+1", "connect": {"roomId": "r"}}', "either `to`"),
         (b'{"flow": "reminder", "connect": {"roomId": "r", "groupCallId": "g"}}', "exactly one"),
@@ -68,3 +68,32 @@ async def test_before_startup_a_valid_request_gets_503(client: httpx.AsyncClient
 
 async def test_other_methods_get_405(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/calls", headers=AUTH)).status_code == 405
+
+
+@pytest.fixture
+async def started() -> AsyncIterator[httpx.AsyncClient]:
+    """The trigger after startup: a valid body reaches the state store (nothing here reaches ACS)."""
+    app = create_app(Settings(allow_unauthenticated_callbacks=True), flows=[Router(name="reminder")], common=[])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"flow": "reminder", "to": "+15555550150", "state": {"x": ' + b"[" * depth + b"]" * depth + b"}}"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (_nested(5_000), "nested too deeply"),
+        (b'{"flow": "reminder", "to": "+15555550150", "state": {"x": NaN}}', "not valid JSON"),
+        (b'{"flow": "reminder", "to": "+15555550150", "state": {"x": 1e999}}', "not valid JSON"),
+        (b'{"flow": "reminder", "to": "+15555550150", "state": {"x": -Infinity}}', "not valid JSON"),
+    ],
+)
+async def test_deep_or_non_finite_json_is_400_not_500(started: httpx.AsyncClient, body: bytes, fragment: str) -> None:
+    response = await started.post("/api/calls", content=body, headers={**AUTH, "content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["error"]["message"]

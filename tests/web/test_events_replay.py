@@ -1,0 +1,49 @@
+"""A callback token is good for the one body it first came with: replayed with another call's body, it is 401."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.web.conftest import RecordingSink, callback_headers, cloud_event
+from tests.web.keys import Signer
+
+
+def for_call(event_id: str, call_id: str) -> bytes:
+    event = cloud_event(event_id, "RecognizeCompleted", recognitionType="dtmf", dtmfResult={"tones": ["one"]})
+    event["source"] = f"calling/callConnections/{call_id}"
+    event["data"]["callConnectionId"] = call_id
+    return json.dumps([event]).encode()
+
+
+async def test_a_token_replayed_with_another_calls_body_is_refused(
+    client: httpx.AsyncClient, signer: Signer, sink: RecordingSink
+) -> None:
+    headers = callback_headers(signer.mint())
+    first = await client.post("/Events", content=for_call("e-1", "call-a"), headers=headers)
+    replayed = await client.post("/Events", content=for_call("e-2", "call-b"), headers=headers)
+    assert first.status_code == 200
+    assert replayed.status_code == 401
+    assert [event.call_connection_id for event, _ in sink.events] == ["call-a"]
+
+
+async def test_the_same_token_with_the_same_body_is_a_redelivery(
+    client: httpx.AsyncClient, signer: Signer, sink: RecordingSink
+) -> None:
+    headers = callback_headers(signer.mint())
+    body = for_call("e-1", "call-a")
+    responses = [await client.post("/Events", content=body, headers=headers) for _ in range(2)]
+    assert [response.status_code for response in responses] == [200, 200]  # de-duplication is the sink's job
+    assert sink.ids == ["e-1", "e-1"]
+
+
+async def test_each_event_with_its_own_token_is_accepted(
+    client: httpx.AsyncClient, signer: Signer, sink: RecordingSink
+) -> None:
+    for number, call in enumerate(["call-a", "call-b"]):
+        response = await client.post(
+            "/Events", content=for_call(f"e-{number}", call), headers=callback_headers(signer.mint())
+        )
+        assert response.status_code == 200
+    assert [event.call_connection_id for event, _ in sink.events] == ["call-a", "call-b"]
