@@ -15,8 +15,9 @@ SOURCES = [
     for path in (ROOT / folder).rglob("*")
     if path.suffix in {".py", ".md"} and path.name != Path(__file__).name
 ] + [ROOT / "README.md"]
-# Documents that are not in this repository, cited by section.
-_UNREADABLE = re.compile(r"wire reference|reliability\.md|acs-wire-reference|§\s*\d")
+# Documents that are not in this repository, and citations by section number.
+_UNREADABLE = re.compile(r"wire reference|acs-wire-reference|§\s*\d")
+_LINKED_DOC = re.compile(r"\]\((?:[\w./-]*/)?([\w-]+\.md)[)#]")  # a Markdown link to a .md file
 
 
 def test_citations_name_documents_a_reader_can_open() -> None:
@@ -27,6 +28,9 @@ def test_citations_name_documents_a_reader_can_open() -> None:
         if _UNREADABLE.search(line)
     ]
     assert not found, "\n".join(found)
+    in_repo = {path.name for path in ROOT.rglob("*.md") if ".venv" not in path.parts}
+    cited = {name for path in SOURCES for name in _LINKED_DOC.findall(path.read_text(encoding="utf-8"))}
+    assert cited <= in_repo, sorted(cited - in_repo)
 
 
 def test_doc_examples_await_exactly_the_async_call_methods() -> None:
