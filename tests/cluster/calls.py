@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Sequence
 
+import httpx
+
 from app.testing.audit import CallAudit, Tally, audit_call
 from app.testing.cluster import Cluster
 from tests.cluster import chaos_flow
@@ -30,8 +32,15 @@ async def prepare(cluster: Cluster) -> None:
 async def place(cluster: Cluster, index: int) -> str:
     """One caller dials the chaos number and presses 7 when asked."""
     behaviour = {"dtmf": [{"after": 0.3, "tones": "7"}], "answerAfter": 0}
-    placed = await cluster.control.place_call(CALLER.format(index), chaos_flow.NUMBER, behaviour=behaviour)
-    return str(placed.server_call_id)
+    for attempt in range(5):
+        try:
+            placed = await cluster.control.place_call(CALLER.format(index), chaos_flow.NUMBER, behaviour=behaviour)
+            return str(placed.server_call_id)
+        except (httpx.ConnectError, httpx.ConnectTimeout):  # never reached the emulator: safe to ask again
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 async def judge(cluster: Cluster, calls: Sequence[str], *, deadline: float) -> Tally:
