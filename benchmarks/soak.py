@@ -102,11 +102,17 @@ async def _redis(backend: str) -> AsyncIterator[PrivateRedis | None]:
 async def _place_all(cluster: Cluster, calls: int, rate: float, placed: list[str]) -> None:
     start = time.monotonic()
     tasks = []
+    gate = asyncio.Semaphore(16)  # at most 16 placements waiting on the emulator's control API at once
+
+    async def one(index: int) -> str:
+        async with gate:
+            return await place(cluster, index)
+
     for index in range(calls):
         delay = start + index / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(place(cluster, index)))
+        tasks.append(asyncio.create_task(one(index)))
     placed.extend(await asyncio.gather(*tasks))
 
 
