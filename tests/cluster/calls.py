@@ -36,7 +36,11 @@ async def place(cluster: Cluster, index: int) -> str:
         try:
             placed = await cluster.control.place_call(CALLER.format(index), chaos_flow.NUMBER, behaviour=behaviour)
             return str(placed.server_call_id)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):  # never reached the emulator: safe to ask again
+        except (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+        ):  # never reached the emulator: safe to ask again
             if attempt == 4:
                 raise
             await asyncio.sleep(0.5)
