@@ -102,7 +102,7 @@ async def _redis(backend: str) -> AsyncIterator[PrivateRedis | None]:
 async def _place_all(cluster: Cluster, calls: int, rate: float, placed: list[str]) -> None:
     start = time.monotonic()
     tasks = []
-    gate = asyncio.Semaphore(16)  # at most 16 placements waiting on the emulator's control API at once
+    gate = asyncio.Semaphore(6)  # at most 6 placements waiting on the emulator's control API at once
 
     async def one(index: int) -> str:
         async with gate:
