@@ -17,7 +17,8 @@ A flow module owns one router and registers handlers on it::
     async def greet(call: CallActions) -> None:
         await call.play("Hello from Callwright.")
 
-Serve it with ``create_app`` from ``app.web.app`` (or ``CALLWRIGHT_FLOW_MODULES`` and ``callwright serve``).
+Build it with ``create_app`` from ``app.web.app``; serve it with ``callwright serve`` (or
+``uvicorn --factory app.web.app:create_service``), which also configures logging.
 """
 
 from structlog.typing import FilteringBoundLogger

@@ -145,7 +145,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         return 2
     production = settings.environment.value == "production"
     uvicorn.run(
-        "app.web.app:create_app",
+        "app.web.app:create_service",
         host=host or ("0.0.0.0" if production else "127.0.0.1"),
         port=port if port is not None else settings.port,
         **server_options()

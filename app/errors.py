@@ -23,7 +23,14 @@ SUGGESTION_HEADER = "[Suggestion] You can handle this event with the following h
 
 
 class CallwrightError(Exception):
-    """Base class of every error Callwright raises on purpose."""
+    """Base class of every error Callwright raises on purpose.
+
+    The hierarchy: ``SettingsError`` (startup), ``HandlerRegistrationError`` (import time: handlers, kits,
+    contexts), ``EventParseError`` and ``BodyError`` (a delivery we refuse, 4xx), ``AuthenticationError`` /
+    ``AuthUnavailableError`` (401/403 / 503), ``SinkUnavailable`` (503, retry: the store is down or the event is
+    in progress), ``StateError`` (``app.state.errors``), ``CallActionError`` (ACS refused an action),
+    ``ContextPackError`` (an operation context that does not pack), ``DiagramError`` (``callwright diagram``).
+    """
 
 
 class SinkUnavailable(CallwrightError):
@@ -43,6 +50,10 @@ class EventInProgress(SinkUnavailable):
 class AcsUnavailable(SinkUnavailable):
     """ACS answered an action with a retryable failure (5xx, 429, no answer in time): the event is run again on
     redelivery, with the same repeatability ids."""
+
+
+class SettingsError(CallwrightError):
+    """Startup stops with this: its message names each offending ``CALLWRIGHT_*`` variable (``config.settings``)."""
 
 
 class HandlerRegistrationError(CallwrightError, TypeError):

@@ -23,13 +23,16 @@ import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from config.ivr import IvrSettings
+
+if TYPE_CHECKING:
+    from app.errors import SettingsError as SettingsError
 
 ENV_PREFIX = "CALLWRIGHT_"
 
@@ -292,8 +295,14 @@ class Settings(BaseSettings):
         return self.jwks_url
 
 
-class SettingsError(Exception):
-    """Startup stops with this: its message names each offending ``CALLWRIGHT_*`` variable."""
+def __getattr__(name: str) -> object:
+    # ``SettingsError`` lives with Callwright's other errors (app.errors); importing it at module level here would
+    # be circular (app imports config), so it is resolved on first use.
+    if name == "SettingsError":
+        from app.errors import SettingsError
+
+        return SettingsError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -314,6 +323,8 @@ def load_settings(**overrides: object) -> Settings:
             location = [str(part) for part in error["loc"]]
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{prefix}{location[-1].upper()}: {message}" if location else message)
+        from app.errors import SettingsError
+
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
 
 

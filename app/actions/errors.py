@@ -7,8 +7,10 @@ from typing import Any
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
+from app.errors import CallwrightError
 
-class CallActionError(Exception):
+
+class CallActionError(CallwrightError):
     """An action failed: ``status`` is the HTTP status, ``code`` the ACS code string, ``sub_code`` its number.
 
     Example::

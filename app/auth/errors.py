@@ -12,8 +12,10 @@ Example::
 
 from __future__ import annotations
 
+from app.errors import CallwrightError
 
-class AuthenticationError(Exception):
+
+class AuthenticationError(CallwrightError):
     """The request is not authenticated (401). ``reason`` is a fixed, log-safe phrase: never token content."""
 
     status_code = 401
@@ -29,7 +31,7 @@ class ForbiddenError(AuthenticationError):
     status_code = 403
 
 
-class AuthUnavailableError(Exception):
+class AuthUnavailableError(CallwrightError):
     """Keys to check the request cannot be obtained right now (503 + ``Retry-After``): the sender should retry."""
 
     def __init__(self, reason: str = "signing keys unavailable", retry_after: int = 5) -> None:

@@ -29,9 +29,10 @@ from app.diagrams.logs import from_log_lines
 from app.diagrams.mermaid import render_mermaid
 from app.diagrams.model import Step
 from app.diagrams.svg import render_svg
+from app.errors import CallwrightError
 
 
-class DiagramError(Exception):
+class DiagramError(CallwrightError):
     """The call's timeline could not be read; the message says why."""
 
 

@@ -153,7 +153,8 @@ class CallwrightStack:
         secret = secrets.token_urlsafe(18)
         try:
             settings = _settings(emulator, app_url, secret, overrides)
-            app = create_app(settings, flows=_routers(flows) if flows is not None else None)
+            # Served as in production: the factory configures logging (call scripts read the JSON log lines).
+            app = create_app(settings, flows=_routers(flows) if flows is not None else None, configure_logs=True)
         except BaseException:
             sock.close()
             raise

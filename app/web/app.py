@@ -64,6 +64,7 @@ def create_app(
     store: StateStore | None = None,
     http: httpx.AsyncClient | None = None,
     credential: AsyncTokenCredential | None = None,
+    configure_logs: bool = False,
 ) -> CallwrightApp:
     """Assemble the service. With no arguments it reads ``CALLWRIGHT_*`` settings and loads the flow modules
     they name (``CALLWRIGHT_FLOW_MODULES``), each of which exposes one ``router``.
@@ -75,14 +76,17 @@ def create_app(
 
     ``actions`` replaces the SDK-backed ``call`` objects (unit tests), ``store`` the state store, ``http`` the
     client that fetches the JWKS, and ``credential`` how the SDK authenticates (default: the access key, or
-    ``DefaultAzureCredential`` without one; see :func:`app.actions.client.acs_credential`).
+    ``DefaultAzureCredential`` without one; see :func:`app.actions.client.acs_credential`). ``configure_logs=True``
+    also configures process-wide logging from the settings; by default the factory leaves global logging alone
+    (:func:`create_service` and the CLI ask for it).
     """
     # Settings read here (uvicorn's factory, the Procfile) refuse a bad configuration in one line, no traceback.
     unknown = [] if settings is not None else unknown_variables(configured_variables())
     settings = settings or settings_or_exit()
-    configure_logging(
-        settings.log_format or "console", settings.log_level, secret_params=[settings.eventgrid_secret_param]
-    )
+    if configure_logs:
+        configure_logging(
+            settings.log_format or "console", settings.log_level, secret_params=[settings.eventgrid_secret_param]
+        )
     flow_routers = list(flows) if flows is not None else _load_routers(settings.flow_modules)
     common_routers = list(common) if common is not None else _load_routers(settings.common_modules)
     state_store: StateStore = store or build_store(settings)
@@ -187,6 +191,19 @@ def create_app(
     app.state.store = state_store
     app.state.metrics = telemetry.metrics
     return app
+
+
+def create_service() -> CallwrightApp:
+    """The factory ``uvicorn --factory app.web.app:create_service`` serves (Procfile, Dockerfile, ``callwright
+    serve``): the service from the ``CALLWRIGHT_*`` settings, with process-wide logging configured from them.
+    ``create_app`` itself leaves global logging alone unless asked (``configure_logs=True``), so embedding the app
+    or building it in a test does not reconfigure the host's logging.
+
+    Example::
+
+        uvicorn --factory app.web.app:create_service --port 8000
+    """
+    return create_app(configure_logs=True)
 
 
 def _load_routers(modules: Sequence[str]) -> list[Router]:

@@ -18,13 +18,15 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
+from app.errors import CallwrightError
+
 ACCEPTED_MEDIA_TYPES = frozenset(
     {"application/json", "application/cloudevents+json", "application/cloudevents-batch+json"}
 )
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
-class BodyError(Exception):
+class BodyError(CallwrightError):
     """The body cannot be accepted: ``status`` (400, 413 or 415), ``code`` and a log-safe ``detail``."""
 
     def __init__(self, status: int, code: str, detail: str) -> None:

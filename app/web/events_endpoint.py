@@ -46,6 +46,7 @@ from app.logging import bind_call, collect_actions
 from app.observability.edge import DeliveryObserver
 from app.web.body import BodyError, check_content_type, decode_json, read_limited
 from app.web.channels import Channel, channel_problem
+from app.web.errors import error_response
 from app.web.sink import EventSink, SinkUnavailable
 from config.settings import Settings
 
@@ -303,4 +304,4 @@ def _subscription(request: Request) -> str | None:
 
 
 def _error(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    return error_response(status, code, detail, headers=headers)

@@ -9,11 +9,11 @@
   connections sooner. ``UVICORN_TIMEOUT_KEEP_ALIVE`` overrides it, here as in the Procfile.
 * Half-sent requests are cut and open connections capped (:mod:`app.web.deadlines`); beyond 1000 requests in
   flight (``UVICORN_LIMIT_CONCURRENCY``), 503 rather than a stall for everyone.
-* No access log and no uvicorn log config: structlog owns logging (configured by the app factory).
+* No access log and no uvicorn log config: structlog owns logging (``create_service`` configures it).
 
 Example::
 
-    uvicorn.run("app.web.app:create_app", **server_options(), host="0.0.0.0", port=8000)
+    uvicorn.run("app.web.app:create_service", **server_options(), host="0.0.0.0", port=8000)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ LIMIT_CONCURRENCY = 1000
 
 
 def server_options() -> dict[str, Any]:
-    """uvicorn keyword arguments for serving ``create_app`` (a factory), without host and port."""
+    """uvicorn keyword arguments for serving ``create_service`` (a factory), without host and port."""
     return {
         "factory": True,
         "loop": "uvloop" if _installed("uvloop") else "asyncio",

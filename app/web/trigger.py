@@ -37,6 +37,7 @@ from app.actions.targets import as_identifier, raw_id
 from app.session import CallSession
 from app.state.base import StateStore
 from app.web.body import BodyError, decode_json, read_limited
+from app.web.errors import error_response
 from config.settings import Settings
 
 MAX_TRIGGER_BODY = 65_536
@@ -100,19 +101,21 @@ class TriggerEndpoint:
 
     async def _handle(self, request: Request) -> Response:
         if not self._authorized(request):
-            return _error(401, "a valid API key is required (Authorization: Bearer <key> or X-Api-Key)")
+            return _error(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key> or X-Api-Key)")
         try:
             payload = decode_json(await read_limited(request, MAX_TRIGGER_BODY))
         except BodyError as error:
-            return _error(error.status, f"invalid request: {error.detail}")
+            return _error(error.status, "invalid_request" if error.status == 400 else "body_refused", f"invalid request: {error.detail}")
         try:
             trigger = TriggerRequest.model_validate(payload)
         except (ValueError, ValidationError, RecursionError) as error:
-            return _error(400, f"invalid request: {_summary(error)}")
+            return _error(400, "invalid_request", f"invalid request: {_summary(error)}")
         if trigger.flow not in self._flows:
-            return _error(404, f"unknown flow {trigger.flow!r}; known: {', '.join(sorted(self._flows))}")
+            return _error(
+                404, "unknown_flow", f"unknown flow {trigger.flow!r}; known: {', '.join(sorted(self._flows))}"
+            )
         if not self._started():
-            return _error(503, "the service is starting")
+            return _error(503, "starting", "the service is starting")
         outbound = OutboundCalls(self._client, self._settings)
         # The initial session is stored before dialing, so the call's first event cannot miss it.
         seed = secrets.token_urlsafe(16)
@@ -144,10 +147,8 @@ class TriggerEndpoint:
         except (ValueError, CallActionError) as error:
             await self._store.drop_seed(seed)
             if isinstance(error, ValueError):
-                return _error(400, str(error))
-            return JSONResponse(
-                {"error": {"message": error.message, "acsStatus": error.status, "acsCode": error.code}}, 502
-            )
+                return _error(400, "invalid_request", str(error))
+            return error_response(502, "acs_refused", error.message, acsStatus=error.status, acsCode=error.code)
         self._log.info("outbound_call_started", flow=trigger.flow, call_connection_id=call.call_connection_id)
         return JSONResponse(
             {"callConnectionId": call.call_connection_id, "serverCallId": call.server_call_id, "flow": trigger.flow},
@@ -169,5 +170,5 @@ def _summary(error: Exception) -> str:
     return "the body could not be read"
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"message": message}}, status)
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return error_response(status, code, message)

@@ -10,6 +10,7 @@ import pytest
 from app.context import OperationContext
 from app.errors import HandlerRegistrationError
 from app.events import (
+    ALL_EVENT_CLASSES,
     CallAutomationEvent,
     CallConnected,
     CallEvent,
@@ -23,6 +24,7 @@ from app.events import (
     parse_events,
 )
 from app.routing import SHORTCUT_NAMES, Router
+from app.routing.shortcuts import WITHOUT_SHORTCUT
 
 MakeEvent = Callable[..., CallEvent]
 
@@ -88,6 +90,18 @@ def test_every_shortcut_registers_its_event_class(event_class: type[CallEvent], 
     getattr(router, method)()(_noop)
     [handler] = router.handlers_for(event_class)
     assert handler.event_types == (event_class,)
+
+
+def test_the_shortcuts_and_the_event_registry_agree() -> None:
+    registry = {cls.__name__: cls for cls in ALL_EVENT_CLASSES}
+    shortcuts = {cls.__name__ for cls in SHORTCUT_NAMES if cls is not UnknownEvent}
+    # Every modelled event has a decorator or is listed as having none on purpose; nothing else is claimed.
+    assert shortcuts | WITHOUT_SHORTCUT == set(registry) and not shortcuts & WITHOUT_SHORTCUT
+    renamed = {"continuous_dtmf_tone_received", "continuous_dtmf_stopped", "send_dtmf_completed", "send_dtmf_failed"}
+    for cls, name in SHORTCUT_NAMES.items():
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+        assert name in renamed | {snake, "unknown"}, (cls, name)
+        assert cls.__name__ in (getattr(Router, name).__doc__ or ""), f"{name}'s docstring names another event"
 
 
 def test_router_needs_a_name() -> None:

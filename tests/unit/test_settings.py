@@ -141,7 +141,7 @@ def test_production_without_any_acs_connection_names_the_connection_string() -> 
     assert "CALLWRIGHT_ACS_RESOURCE_ID" not in str(raised.value)
 
 
-@pytest.mark.parametrize("command", [["uvicorn", "--factory", "app.web.app:create_app", "--port", "0"]])
+@pytest.mark.parametrize("command", [["uvicorn", "--factory", "app.web.app:create_service", "--port", "0"]])
 def test_a_bad_production_configuration_is_one_line_without_traceback_under_uvicorn(
     monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:

@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 
 def _serve_and_get(*flags: str) -> str:
-    """Start ``uvicorn --factory app.web.app:create_app`` as the Procfile does, GET once, stop: its stdout."""
+    """Start ``uvicorn --factory app.web.app:create_service`` as the Procfile does, GET once, stop: its stdout."""
     port = _free_port()
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith("CALLWRIGHT_")},
@@ -32,7 +32,7 @@ def _serve_and_get(*flags: str) -> str:
         "CALLWRIGHT_LOG_FORMAT": "json",
     }
     uvicorn = str(Path(sys.executable).with_name("uvicorn"))
-    command = [uvicorn, "--factory", "app.web.app:create_app", "--host", "127.0.0.1", "--port", str(port), *flags]
+    command = [uvicorn, "--factory", "app.web.app:create_service", "--host", "127.0.0.1", "--port", str(port), *flags]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -41,7 +41,7 @@ async def test_unauthenticated_callback_is_401_and_never_parsed(
     # A malformed body proves the parser did not run: it would have answered 400.
     response = await client.post("/Events", content=b"{not json", headers=headers)
     assert response.status_code == 401
-    assert response.json()["error"] == "unauthorized"
+    assert response.json()["error"]["code"] == "unauthorized"
     assert sink.events == []
     assert jwks.fetches == 0  # rejected from the header alone
 

@@ -51,7 +51,7 @@ async def test_malformed_bodies_are_400(
 ) -> None:
     response = await post_callback(client, signer, body)
     assert response.status_code == 400
-    assert response.json()["error"] == code
+    assert response.json()["error"]["code"] == code
     assert sink.events == []
 
 
@@ -65,7 +65,7 @@ async def test_10000_levels_of_nesting_is_400(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(roomy)), base_url="http://t") as http:
         response = await post_callback(http, signer, body)
     assert response.status_code == 400
-    assert response.json()["error"] in {"too_deep", "malformed_json"}
+    assert response.json()["error"]["code"] in {"too_deep", "malformed_json"}
     assert sink.events == []
 
 
@@ -85,7 +85,7 @@ async def test_known_event_with_wrong_field_types_is_400(
     event = cloud_event("e-bad", "RecognizeCompleted", recognitionType="dtmf", dtmfResult={"tones": 5})
     response = await post_callback(client, signer, json.dumps([event]).encode())
     assert response.status_code == 400
-    assert "e-bad" in response.json()["detail"]
+    assert "e-bad" in response.json()["error"]["message"]
     assert sink.events == []
 
 

@@ -97,3 +97,11 @@ async def test_deep_or_non_finite_json_is_400_not_500(started: httpx.AsyncClient
     response = await started.post("/api/calls", content=body, headers={**AUTH, "content-type": "application/json"})
     assert response.status_code == 400, response.text
     assert fragment in response.json()["error"]["message"]
+
+
+async def test_errors_share_the_services_one_json_shape(client: httpx.AsyncClient) -> None:
+    refused = await client.post("/api/calls", json={"flow": "nope", "to": "+15555550150"}, headers=AUTH)
+    events = await client.post("/Events", json=[], headers={"content-type": "text/plain"})
+    for response in (refused, events):
+        error = response.json()["error"]
+        assert set(error) == {"code", "message"} and error["code"] and error["message"], response.text
