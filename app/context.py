@@ -41,7 +41,7 @@ _SCALARS: tuple[type, ...] = (str, int, float, bool)
 
 
 class OperationContext(BaseModel):
-    """Base class of typed contexts; each subclass declares a unique ``prefix=`` (aiogram ``CallbackData`` style).
+    """Base class of typed operation contexts; each declares a unique ``prefix=`` (aiogram ``CallbackData`` style).
 
     Subclasses register their prefix when their module is imported, in a class-level registry. That registry is
     the one piece of module-level state here, on purpose: prefix uniqueness is a property of the whole program
@@ -136,7 +136,7 @@ class OperationContext(BaseModel):
 
 
 def unpack_any(value: str | None) -> OperationContext | None:
-    """The typed context whose prefix ``value`` carries, or None (unknown prefix, or it does not unpack).
+    """The typed operation context whose prefix ``value`` carries, or None (unknown prefix, or it does not unpack).
 
     Example::
 

@@ -29,7 +29,7 @@ class HandlerArgs(TypedDict, total=False):
     - ``call``: a ``CallActions`` bound to this call connection (answer, play, recognize_dtmf, transfer, hang_up).
       For ``IncomingCall`` it is bound to the incoming call context until the call is answered.
     - ``ctx``: the parsed ``OperationContext``: the matched class's instance with ``context=SomeContext``,
-      otherwise whatever registered context the event's operationContext unpacks to, or ``None``.
+      otherwise whatever registered operation context the event's operationContext unpacks to, or ``None``.
     - ``settings``: the app's ``config.settings.Settings``.
     - ``log``: a structlog ``BoundLogger`` already bound to the call's ids (call connection, correlation, event).
     - ``session``: the call connection's ``app.session.CallSession``: its binding (flow, party, ids, answered),

@@ -43,7 +43,7 @@ class ContextMatcher:
         raise errors.HandlerRegistrationError(errors.bad_context_spec(spec))
 
     def match(self, value: str | None) -> tuple[bool, OperationContext | None]:
-        """``(matched, ctx)``; ``ctx`` is the typed context when one can be read from ``value``."""
+        """``(matched, ctx)``; ``ctx`` is the typed operation context when one can be read from ``value``."""
         spec = self.spec
         if spec is None:
             return True, unpack_any(value)

@@ -19,7 +19,7 @@ R = TypeVar("R", bound="Router")
 
 @dataclass(frozen=True)
 class Match:
-    """The result of ``Router.find``: the handler to run, the router that owns it, and the parsed context."""
+    """The result of ``Router.find``: the handler to run, the router that owns it, and the parsed operation context."""
 
     handler: Handler
     router: Router
