@@ -1,7 +1,7 @@
 """Several real service processes behind HAProxy, sharing one Redis, with the ACS emulator in front: a test bed for
 scale-out and crash behaviour.
 
-Each instance is ``uvicorn --factory app.web.app:create_app`` in its own process (optionally with ``--workers``),
+Each instance is ``uvicorn --factory app.web.app:create_service`` in its own process (optionally with ``--workers``),
 serving a socket the harness bound on an ephemeral loopback port, so a killed instance can be started again on the
 same port. HAProxy (Debian's package) runs with a generated config: round robin, health checks on ``/readyz``,
 connection failures re-dispatched to another instance. The emulator runs in the calling process and talks to the
@@ -240,7 +240,7 @@ class Cluster:
         instance.log_path = self.directory / f"instance-{index}.log"
         grace = self.extra.get("SHUTDOWN_GRACE_SECONDS", "20")
         command = [
-            sys.executable, "-m", "uvicorn", "--factory", "app.web.app:create_app", "--fd", str(sock.fileno()),
+            sys.executable, "-m", "uvicorn", "--factory", "app.web.app:create_service", "--fd", str(sock.fileno()),
             "--workers", str(self.workers), "--no-access-log", "--log-level", "warning",
             "--timeout-graceful-shutdown", grace,
         ]  # fmt: skip
