@@ -105,7 +105,7 @@ class TriggerEndpoint:
         try:
             payload = decode_json(await read_limited(request, MAX_TRIGGER_BODY))
         except BodyError as error:
-            return _error(error.status, "invalid_request" if error.status == 400 else "body_refused", f"invalid request: {error.detail}")
+            return _error(error.status, error.code, f"invalid request: {error.detail}")
         try:
             trigger = TriggerRequest.model_validate(payload)
         except (ValueError, ValidationError, RecursionError) as error:
