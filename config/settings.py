@@ -337,6 +337,8 @@ def settings_or_exit(**overrides: object) -> Settings:
 
         settings = settings_or_exit()   # stderr: "callwright: invalid configuration: production needs ..."
     """
+    from app.errors import SettingsError
+
     try:
         return load_settings(**overrides)
     except SettingsError as error:

@@ -48,7 +48,7 @@ async def test_the_eventgrid_secret_cannot_post_a_call_automation_callback(
             f"/Events?secret={SECRET}&flow=front_desk", json=[recognized()], headers=eventgrid_headers()
         )
     assert response.status_code == 403
-    assert response.json()["error"] == "wrong_channel"
+    assert response.json()["error"]["code"] == "wrong_channel"
     assert sink.events == []
     assert [line["status"] for line in logs if line["event"] == "events_rejected"] == [403]
 
