@@ -48,7 +48,7 @@ class Simulator:
         self.delivery = delivery
         self.clock = clock
         self.timeline = timeline
-        self.world = World(config, clock, timeline, delivery.publisher, timing)
+        self.world = World(config, clock, timeline, delivery.publisher, timing, stream_token=delivery.websocket_token)
         entra = (
             EntraTokenVerifier.from_file(config.entra_issuer, config.entra_jwks)
             if config.entra_issuer and config.entra_jwks

@@ -86,6 +86,10 @@ class Delivery(Protocol):
     @property
     def faults(self) -> FaultRules: ...
 
+    def websocket_token(self) -> str:
+        """A fresh JWT for one media or transcription WebSocket (same key and claims as callbacks, 24-hour life)."""
+        ...
+
     def public_routes(self) -> list[BaseRoute]:
         """Routes ACS itself serves: the JWKS and the OpenID configuration."""
         ...

@@ -66,15 +66,16 @@ class TokenIssuer:
         """The id of the key that signs new tokens."""
         return self._keys[-1].kid
 
-    def mint(self) -> str:
-        """A fresh RS256 JWT for one callback: ``iss``, ``aud``, ``iat``, ``nbf``, ``exp`` (now + 5 min), ``jti``."""
+    def mint(self, *, lifetime_seconds: int | None = None) -> str:
+        """A fresh RS256 JWT for one callback: ``iss``, ``aud``, ``iat``, ``nbf``, ``exp`` (now + 5 min, or
+        ``lifetime_seconds``), ``jti``."""
         now = int(time.time())
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
             "iat": now,
             "nbf": now,
-            "exp": now + self.lifetime_seconds,
+            "exp": now + (self.lifetime_seconds if lifetime_seconds is None else lifetime_seconds),
             "jti": str(uuid.uuid4()),  # RS256 is deterministic: this keeps each callback's token distinct
         }
         key = self._keys[-1]

@@ -32,6 +32,7 @@ from simulator.timeline import Timeline
 from simulator.tokens import TokenIssuer
 
 _log = logging.getLogger("simulator.delivery")
+WEBSOCKET_TOKEN_SECONDS = 24 * 3600  # secure-webhook-endpoint doc: WebSocket tokens live 24 h
 
 
 class Publisher:
@@ -118,6 +119,9 @@ class DeliveryService:
         """Wait until queued deliveries, and retries due within ``timeout``, are done (or the timeout passes)."""
         if not await self.tracker.drain(timeout):
             _log.warning("drain timed out with %d deliveries outstanding", self.tracker.active)
+
+    def websocket_token(self) -> str:
+        return self.tokens.mint(lifetime_seconds=WEBSOCKET_TOKEN_SECONDS)
 
     def public_routes(self) -> list[BaseRoute]:
         """``GET /calling/keys`` and ``GET /calling/.well-known/acsopenidconfiguration``."""

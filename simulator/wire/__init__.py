@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.wire import routes_calls, routes_media, routes_participants, routes_recordings
+from simulator.wire import routes_calls, routes_media, routes_participants, routes_recordings, routes_streaming
 from simulator.wire.rest import Operation, RestApi
 
 ALL_OPERATIONS: tuple[Operation, ...] = (
@@ -10,6 +10,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     *routes_participants.OPERATIONS,
     *routes_media.OPERATIONS,
     *routes_recordings.OPERATIONS,
+    *routes_streaming.OPERATIONS,
 )
 
 __all__ = ["ALL_OPERATIONS", "RestApi"]

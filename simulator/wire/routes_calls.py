@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from simulator.streaming import lifecycle as streaming
+from simulator.streaming.options import parse_media_streaming, parse_transcription
+from simulator.wire.body import Body
 from simulator.wire.identifiers import (
     custom_calling_context,
     identifier_field,
@@ -31,6 +36,7 @@ async def create_call(ctx: RestContext) -> Reply:
         raise invalid("targets contain duplicates.")
     source = user_field(body, "source")
     assert callback is not None
+    live = _live_media(body)
     conn = setup.create_call(
         ctx.world,
         targets,
@@ -41,6 +47,7 @@ async def create_call(ctx: RestContext) -> Reply:
         operation_context=body.text("operationContext"),
         api_version=ctx.api_version,
     )
+    streaming.attach(ctx.world, conn, **live)
     ctx.bind(conn)
     return Reply(201, conn.to_wire())
 
@@ -51,6 +58,7 @@ async def answer(ctx: RestContext) -> Reply:
     context = body.text("incomingCallContext", required=True)
     callback = body.url("callbackUri", required=True)
     assert context is not None and callback is not None
+    live = _live_media(body)
     conn = setup.answer(
         ctx.world,
         context,
@@ -59,6 +67,7 @@ async def answer(ctx: RestContext) -> Reply:
         answered_by=user_field(body, "answeredBy"),
         api_version=ctx.api_version,
     )
+    streaming.attach(ctx.world, conn, **live)
     ctx.bind(conn)
     return Reply(200, conn.to_wire())
 
@@ -98,9 +107,11 @@ async def connect(ctx: RestContext) -> Reply:
         raise invalid("'callLocator' needs serverCallId, groupCallId or roomId.")
     value = locator.text(_LOCATORS[kind], required=True)
     assert value is not None
+    live = _live_media(body)
     conn = setup.connect(
         ctx.world, kind, value, callback, operation_context=body.text("operationContext"), api_version=ctx.api_version
     )
+    streaming.attach(ctx.world, conn, **live)
     ctx.bind(conn)
     return Reply(200, conn.to_wire())
 
@@ -146,6 +157,14 @@ async def transfer(ctx: RestContext) -> Reply:
         cb=cb,
     )
     return Reply(202, {"operationContext": operation_context})
+
+
+def _live_media(body: Body) -> dict[str, Any]:
+    """``transcriptionOptions`` and ``mediaStreamingOptions``, checked before the call is touched."""
+    return {
+        "transcription": parse_transcription(body.obj("transcriptionOptions")),
+        "media": parse_media_streaming(body.obj("mediaStreamingOptions")),
+    }
 
 
 def _phone(number: str | None) -> Identifier | None:

@@ -8,7 +8,7 @@ from simulator.wire.body import Body
 from simulator.wire.identifiers import identifier_field, identifier_list
 from simulator.wire.rest import Operation, Reply, RestContext, operation
 from simulator.world import mediaops
-from simulator.world.errors import AcsError, invalid
+from simulator.world.errors import invalid
 from simulator.world.playback import PlaySource
 from simulator.world.recognition import Choice, RecognizeSpec
 from simulator.world.tones import normalize_tone
@@ -202,14 +202,6 @@ async def unhold(ctx: RestContext) -> Reply:
     return Reply(200)
 
 
-def _unsupported(name: str, action: str) -> Operation:
-    async def handler(ctx: RestContext) -> Reply:
-        ctx.connection()
-        raise AcsError(405, 8520, f"{action} is not supported by the emulator.")
-
-    return operation(name, "POST", "/calling/callConnections/{id}:" + action)(handler)
-
-
 OPERATIONS: list[Operation] = [
     play,
     recognize,
@@ -219,14 +211,4 @@ OPERATIONS: list[Operation] = [
     send_dtmf,
     hold,
     unhold,
-    *(
-        _unsupported(action, action)
-        for action in (
-            "startTranscription",
-            "stopTranscription",
-            "updateTranscription",
-            "startMediaStreaming",
-            "stopMediaStreaming",
-        )
-    ),
 ]

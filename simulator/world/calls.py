@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.world.identity import Identifier
+
+if TYPE_CHECKING:
+    from simulator.streaming.media import MediaStreaming
+    from simulator.streaming.transcription import Transcription
 
 # callConnectionState values (the SDK's CallConnectionState)
 CONNECTING = "connecting"
@@ -66,6 +70,9 @@ class Connection:
     operation_context: str | None = None
     # rawId → continuous DTMF recognition of that participant (its last sequenceId, the start's operationContext)
     continuous_dtmf: dict[str, ContinuousDtmf] = field(default_factory=dict)
+    # Live media (transcriptionOptions / mediaStreamingOptions given at answer, createCall or connect)
+    transcription: Transcription | None = None
+    media_streaming: MediaStreaming | None = None
 
     @property
     def active(self) -> bool:
@@ -88,6 +95,10 @@ class Connection:
             body["sourceDisplayName"] = self.source_display_name
         if self.answered_by:
             body["answeredBy"] = {"id": self.answered_by}
+        if self.transcription is not None:
+            body["transcriptionSubscription"] = self.transcription.to_wire()
+        if self.media_streaming is not None:
+            body["mediaStreamingSubscription"] = self.media_streaming.to_wire()
         return body
 
 

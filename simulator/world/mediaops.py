@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from simulator.streaming import lifecycle as streaming
 from simulator.world.calls import CONNECTED, Connection, ContinuousDtmf, Participant
 from simulator.world.errors import AcsError, invalid, not_established
 from simulator.world.identity import Identifier
@@ -163,6 +164,7 @@ def party_input(world: World, server_call_id: str, who: Identifier, item: Input)
     heard = False
     for conn in call.active_connections():
         heard = world.media[conn.id].deliver(who, item) or heard
+        heard = streaming.party_input(conn, who, item) or heard
         recognition = conn.continuous_dtmf.get(who.raw_id)
         if item.tone is not None and recognition is not None:
             recognition.sequence += 1

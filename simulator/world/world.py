@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.interfaces import EventPublisher
+from simulator.streaming import lifecycle as streaming
+from simulator.streaming.socket import StreamConnector
 from simulator.timeline import Timeline
 from simulator.world.calls import (
     CONNECTED,
@@ -72,6 +74,7 @@ class World:
         timeline: Timeline,
         publisher: EventPublisher,
         timing: Timing | None = None,
+        stream_token: Callable[[], str] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -92,6 +95,8 @@ class World:
         self.groups: dict[str, list[Identifier]] = {}
         self.app_identity = resource_identity(config.resource_id)
         self._tasks: set[asyncio.Task[None]] = set()
+        # WebSockets to apps for transcription and media streaming, each signed with a 24-hour JWT.
+        self.streams = StreamConnector(stream_token or (lambda: ""))
 
     # ----- lifecycle
     async def stop(self) -> None:
@@ -100,6 +105,7 @@ class World:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.fetcher.close()
+        await self.streams.close()
 
     async def reset(self) -> None:
         await self.stop()
@@ -252,9 +258,10 @@ class World:
         if self.realism is not None and not self.realism.connected_first():
             self.emit(conn, "ParticipantsUpdated", updated)
             self.emit(conn, "CallConnected", operation_context=operation_context)
-            return
-        self.emit(conn, "CallConnected", operation_context=operation_context)
-        self.emit(conn, "ParticipantsUpdated", updated)
+        else:
+            self.emit(conn, "CallConnected", operation_context=operation_context)
+            self.emit(conn, "ParticipantsUpdated", updated)
+        streaming.connected(conn)
 
     def _seat_app(self, conn: Connection) -> None:
         """The app's leg appears in the roster as its identity, as in every real capture (never twice)."""
@@ -286,6 +293,7 @@ class World:
         for recognition in conn.continuous_dtmf.values():
             self.emit(conn, "ContinuousDtmfRecognitionStopped", operation_context=recognition.operation_context)
         conn.continuous_dtmf.clear()
+        streaming.ended(conn)
         conn.state = DISCONNECTED
         self.emit(conn, "CallDisconnected", operation_context=conn.operation_context, result=result)
         call = conn.call
