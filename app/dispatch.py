@@ -23,7 +23,7 @@ from app.events import CallDisconnected, CallEvent, IncomingCall
 from app.routing import Match, Router, suggest_handler
 from app.session import CallSession
 from app.session.ledger import ActionLedger
-from app.state.base import ClaimStatus, EventClaim, Held, StateStore, Write
+from app.state.base import ClaimStatus, EventClaim, Held, JsonObject, StateStore, Write
 from app.state.errors import NotJson, StateError
 from config.settings import Settings
 
@@ -131,12 +131,48 @@ class Dispatcher:
                 raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
             raise
 
+    async def dispatch_detached(
+        self, event: CallEvent, *, flow: str | None = None, extra: Mapping[str, Any] | None = None
+    ) -> Outcome:
+        """Run a long-lived handler (a media stream's) outside the call's lock.
+
+        The event is claimed and its handler found like any other, over a snapshot of the call's session read
+        from the store; the handler then runs without holding the call's lock, so the call's callbacks keep flowing
+        while it reads its stream. Its changes to ``state`` are not saved, and shared state is not available.
+        ``extra`` adds injectable values (``stream``).
+
+        Example::
+
+            await dispatcher.dispatch_detached(MediaStreamOpened(...), flow="voice_bot", extra={"stream": stream})
+        """
+        try:
+            claim = await self.store.claim_event(event.id, self.settings.event_lease_seconds)
+            if claim.status is not ClaimStatus.ACQUIRED:
+                return Outcome.DUPLICATE
+            stored = (
+                (await self.store.read(session_key(event.call_connection_id))).value
+                if event.call_connection_id
+                else None
+            )
+            await self.store.finish_event(claim, self.settings.dedup_ttl_seconds)
+        except Exception as error:
+            raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
+        return await self._route(event, self._session(event, stored, flow), extra=extra)
+
+    async def server_call_of(self, call_connection_id: str) -> str | None:
+        """The server call id kept in a call connection's session: media-socket events take the call's lock with
+        it, as its callbacks do (ACS does not name the server call on those sockets)."""
+        value = (await self.store.read(session_key(call_connection_id))).value or {}
+        found = value.get("server_call_id")
+        return found if isinstance(found, str) else None
+
     async def _run(self, event: CallEvent, claim: EventClaim, url_flow: str | None, seed: str | None) -> Outcome:
         key = session_key(event.call_connection_id) if event.call_connection_id else None
         held = await self._lock(call_lock_name(event), load=key, seed=seed)
         shared: dict[str, Held] = {}
         try:
-            session = self._session(event, held, url_flow)
+            stored = held.document.value if held.document.value is not None else held.seed
+            session = self._session(event, stored, url_flow)
             session.ledger = self._ledger(event, claim)
 
             async def load_shared(name: str) -> dict[str, Any]:
@@ -191,9 +227,8 @@ class Dispatcher:
             seed=seed,
         )
 
-    def _session(self, event: CallEvent, held: Held, url_flow: str | None) -> CallSession:
+    def _session(self, event: CallEvent, stored: JsonObject | None, url_flow: str | None) -> CallSession:
         incoming = event if isinstance(event, IncomingCall) else None
-        stored = held.document.value if held.document.value is not None else held.seed
         session = CallSession.from_document(
             stored,
             call_connection_id=event.call_connection_id,
@@ -224,7 +259,9 @@ class Dispatcher:
             writes.append(Write(taken.document.key, taken.document.version, value or None, ttl, taken.lease))
         return writes
 
-    async def _route(self, event: CallEvent, session: CallSession) -> Outcome:
+    async def _route(
+        self, event: CallEvent, session: CallSession, *, extra: Mapping[str, Any] | None = None
+    ) -> Outcome:
         call = self.actions(session)
         bound_flow = session.flow
         with structlog.contextvars.bound_contextvars(
@@ -244,6 +281,7 @@ class Dispatcher:
                 "state": session.state,
                 "raw": event.raw,
                 "extras": self.extras,
+                **(extra or {}),
             }
             if safety_net.apology_finished(event):
                 await safety_net.hang_up(call)  # the safety net's apology ended: end the call

@@ -68,6 +68,8 @@ class SampleFlowSettings(BaseSettings):
     support_number: str = "+18005550100"
     conference_number: str = "+18005550101"
     front_desk_number: str = "+18005550102"
+    live_support_number: str = "+18005550104"
+    voice_bot_number: str = "+18005550105"
     agent_number: str = "+18005550199"
     supervisor_number: str = "+15555550160"
     specialist_number: str = "+15555550170"
@@ -86,6 +88,8 @@ class SampleFlowSettings(BaseSettings):
         "front_desk_number",
         "conference_number",
         "support_number",
+        "live_support_number",
+        "voice_bot_number",
         "agent_number",
         "supervisor_number",
         "specialist_number",
@@ -169,6 +173,8 @@ class Settings(BaseSettings):
             "flows.conference_bridge",
             "flows.conference",
             "flows.appointment_reminder",
+            "flows.live_support",
+            "flows.voice_bot",
         ]
     )
     common_modules: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["handlers.lifecycle"])

@@ -28,6 +28,7 @@ from app.actions.errors import CallActionError
 from app.actions.media import MediaActions
 from app.actions.outbound import OutboundCalls
 from app.actions.packing import ContextLike, callback_url_for, pack
+from app.actions.streaming import MediaStreaming, StreamingActions, Transcription, live_media_options
 from app.actions.targets import SupportsSdkIdentifier, as_identifier, as_phone_number, raw_id
 from app.logging import note_action
 from app.session import CallSession
@@ -38,7 +39,7 @@ TargetLike = str | CommunicationIdentifier | SupportsSdkIdentifier
 RejectReason = Literal["none", "busy", "forbidden"]
 
 
-class CallActions(MediaActions):
+class CallActions(MediaActions, StreamingActions):
     """Actions on one call. In an IncomingCall handler it can answer, reject or redirect; after that (or in any
     callback handler) it acts on the call connection.
 
@@ -60,8 +61,17 @@ class CallActions(MediaActions):
 
     # ---- pre-call: only with an IncomingCall ---------------------------------------------------------------------
 
-    async def answer(self, *, context: ContextLike = None) -> CallConnectionProperties:
-        """Answer the ringing call; ``CallConnected`` and ``ParticipantsUpdated`` follow (``AnswerFailed`` if not)."""
+    async def answer(
+        self,
+        *,
+        context: ContextLike = None,
+        transcription: Transcription | None = None,
+        media: MediaStreaming | None = None,
+    ) -> CallConnectionProperties:
+        """Answer the ringing call; ``CallConnected`` and ``ParticipantsUpdated`` follow (``AnswerFailed`` if not).
+
+        ``transcription`` / ``media`` set up live transcription / audio streaming to this service's ``/media``.
+        """
         incoming = self._require_incoming("answer")
         props = await self._repeatable(
             "answer",
@@ -71,8 +81,10 @@ class CallActions(MediaActions):
                 operation_context=pack(context),
                 cognitive_services_endpoint=self.settings.cognitive_services_endpoint,
                 headers=headers,
+                **live_media_options(self.settings, self.flow, transcription, media),
             ),
             context=context,
+            live_media=_live_media_label(transcription, media),
         )
         if not props.call_connection_id:
             raise CallActionError("answer", None, None, "ACS answered without a call connection id")
@@ -114,10 +126,18 @@ class CallActions(MediaActions):
         caller_id: str | None = None,
         display_name: str | None = None,
         context: ContextLike = None,
+        transcription: Transcription | None = None,
+        media: MediaStreaming | None = None,
     ) -> CallActions:
         """Place a new 1:1 call (one target) or group call (several); returns actions bound to the new call."""
         return await self._outbound.create_call(
-            targets, caller_id=caller_id, display_name=display_name, context=context, flow=self.flow
+            targets,
+            caller_id=caller_id,
+            display_name=display_name,
+            context=context,
+            flow=self.flow,
+            transcription=transcription,
+            media=media,
         )
 
     async def connect(
@@ -127,6 +147,8 @@ class CallActions(MediaActions):
         group_call_id: str | None = None,
         room_id: str | None = None,
         context: ContextLike = None,
+        transcription: Transcription | None = None,
+        media: MediaStreaming | None = None,
     ) -> CallActions:
         """Join an existing call by exactly one locator; returns actions bound to the new call connection."""
         return await self._outbound.connect(
@@ -135,6 +157,8 @@ class CallActions(MediaActions):
             room_id=room_id,
             context=context,
             flow=self.flow,
+            transcription=transcription,
+            media=media,
         )
 
     def for_connection(self, call_connection_id: str) -> CallActions:
@@ -328,3 +352,8 @@ class CallActions(MediaActions):
                 message=failure.message,
             )
             raise failure from error
+
+
+def _live_media_label(transcription: Transcription | None, media: MediaStreaming | None) -> str | None:
+    kinds = [name for name, value in (("transcription", transcription), ("media", media)) if value is not None]
+    return "+".join(kinds) or None

@@ -11,6 +11,7 @@ from azure.communication.callautomation.aio import CallAutomationClient
 
 from app.actions.errors import CallActionError
 from app.actions.packing import ContextLike, callback_url_for, pack
+from app.actions.streaming import MediaStreaming, Transcription, live_media_options
 from app.actions.targets import SupportsSdkIdentifier, as_identifier, as_phone_number, raw_id
 from app.session import CallSession
 from config.settings import Settings
@@ -45,6 +46,8 @@ class OutboundCalls:
         context: ContextLike = None,
         flow: str | None = None,
         seed: str | None = None,
+        transcription: Transcription | None = None,
+        media: MediaStreaming | None = None,
     ) -> CallActions:
         """One target → a 1:1 call; several → a group call. A phone-number target needs ``caller_id``.
 
@@ -56,6 +59,7 @@ class OutboundCalls:
             raise ValueError("create_call needs at least one target")
         source = as_phone_number(caller_id) if caller_id else None
         url = callback_url_for(self._settings, flow, seed)
+        live = live_media_options(self._settings, flow, transcription, media)
         fields = {"targets": [raw_id(i) for i in identifiers], "context": pack(context), "flow": flow}
         self._log.info("action_requested", action="create_call", **fields)
         try:
@@ -67,6 +71,7 @@ class OutboundCalls:
                     source_display_name=display_name,
                     operation_context=pack(context),
                     cognitive_services_endpoint=self._settings.cognitive_services_endpoint,
+                    **live,
                 )
             else:
                 props = await self._client.create_group_call(
@@ -76,6 +81,7 @@ class OutboundCalls:
                     source_display_name=display_name,
                     operation_context=pack(context),
                     cognitive_services_endpoint=self._settings.cognitive_services_endpoint,
+                    **live,
                 )
         except Exception as error:
             raise self._failed("create_call", error) from error
@@ -90,6 +96,8 @@ class OutboundCalls:
         context: ContextLike = None,
         flow: str | None = None,
         seed: str | None = None,
+        transcription: Transcription | None = None,
+        media: MediaStreaming | None = None,
     ) -> CallActions:
         """Join a running call by exactly one of server call id, group call id or room id."""
         locators = {"server_call_id": server_call_id, "group_call_id": group_call_id, "room_id": room_id}
@@ -98,19 +106,28 @@ class OutboundCalls:
             raise ValueError("connect needs exactly one of server_call_id, group_call_id or room_id")
         url = callback_url_for(self._settings, flow, seed)
         ai = self._settings.cognitive_services_endpoint
+        live = live_media_options(self._settings, flow, transcription, media)
         self._log.info("action_requested", action="connect", context=pack(context), flow=flow, **given)
         try:
             if server_call_id:
                 props = await self._client.connect_call(
-                    url, server_call_id=server_call_id, operation_context=pack(context), cognitive_services_endpoint=ai
+                    url,
+                    server_call_id=server_call_id,
+                    operation_context=pack(context),
+                    cognitive_services_endpoint=ai,
+                    **live,
                 )
             elif group_call_id:
                 props = await self._client.connect_call(
-                    url, group_call_id=group_call_id, operation_context=pack(context), cognitive_services_endpoint=ai
+                    url,
+                    group_call_id=group_call_id,
+                    operation_context=pack(context),
+                    cognitive_services_endpoint=ai,
+                    **live,
                 )
             else:
                 props = await self._client.connect_call(
-                    url, room_id=str(room_id), operation_context=pack(context), cognitive_services_endpoint=ai
+                    url, room_id=str(room_id), operation_context=pack(context), cognitive_services_endpoint=ai, **live
                 )
         except Exception as error:
             raise self._failed("connect", error) from error

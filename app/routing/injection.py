@@ -41,6 +41,7 @@ class HandlerArgs(TypedDict, total=False):
     - ``router``: the ``Router`` whose handler matched.
     - ``args``: all of the above as one read-only mapping (``HandlerArgs``), for code that hands them on, as a
       kit does to the routes it calls (``await route(args)``).
+    - ``stream``: the call's ``MediaStream`` (``@router.media_stream()`` handlers only; ``None`` elsewhere).
     - ``error``: the exception being handled; error handlers (``@router.error()``) only.
 
     A ``**kwargs`` parameter receives all of them. Any other parameter must have a default value; it is never
@@ -63,6 +64,7 @@ class HandlerArgs(TypedDict, total=False):
     extras: Mapping[str, Any]
     router: Any
     args: Mapping[str, Any]
+    stream: Any
     error: BaseException
 
 
@@ -70,7 +72,7 @@ class HandlerArgs(TypedDict, total=False):
 # from the match, error only exists for error handlers).
 VOCABULARY: frozenset[str] = frozenset(HandlerArgs.__annotations__) - {"error"}
 ERROR_VOCABULARY: frozenset[str] = VOCABULARY | {"error"}
-DISPATCHER_ARGS: frozenset[str] = VOCABULARY - {"ctx", "router", "args"}
+DISPATCHER_ARGS: frozenset[str] = VOCABULARY - {"ctx", "router", "args", "stream"}
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from app.events import (
     SendDtmfTonesFailed,
     UnknownEvent,
 )
+from app.media.events import MediaStreamOpened, TranscriptionPhrase
 from app.routing.matching import ContextSpec, NumberSpec, When
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -188,6 +189,35 @@ class EventShortcuts:
     def recording_state_changed(self, *, context: ContextSpec = None, when: When = ()) -> Callable[[F], F]:
         """``RecordingStateChanged``: recording became active or inactive."""
         return self.on(RecordingStateChanged, context=context, when=when)
+
+    def transcription(self, *, final: bool | None = None, when: When = ()) -> Callable[[F], F]:
+        """A transcribed phrase from the ``/media`` WebSocket (``TranscriptionPhrase``), with the call bound.
+
+        ``final=True`` keeps only final results, ``final=False`` only intermediate ones; by default both.
+
+        Example::
+
+            @router.transcription(final=True, when=lambda event: event.mentions("agent"))
+            async def escalate(call: CallActions) -> None:
+                await call.transfer("+18005550199")
+        """
+        checks: list[Any] = [] if final is None else [lambda event: event.is_final == final]
+        extra = list(when) if isinstance(when, list | tuple) else [when]
+        return self.on(TranscriptionPhrase, when=tuple(checks + extra))
+
+    def media_stream(self, *, when: When = ()) -> Callable[[F], F]:
+        """An audio stream opened for the call (``MediaStreamOpened``): ask for ``stream`` and read it.
+
+        The handler runs outside the call's lock for as long as the stream lasts; its ``state`` is a snapshot.
+
+        Example::
+
+            @router.media_stream()
+            async def bot(stream: MediaStream) -> None:
+                async for frame in stream:
+                    ...
+        """
+        return self.on(MediaStreamOpened, when=when)
 
     def unknown(self, *, context: ContextSpec = None, when: When = ()) -> Callable[[F], F]:
         """``UnknownEvent``: an event type Callwright does not model."""

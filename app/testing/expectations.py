@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from app.diagrams.model import Step, raw_of
 
 RECOGNIZE_ENDINGS = frozenset({"RecognizeCompleted", "RecognizeFailed", "RecognizeCanceled"})
+STREAM_STARTS = frozenset({"TranscriptionStarted", "MediaStreamingStarted"})
+STREAM_ENDINGS = frozenset(
+    {"TranscriptionStopped", "TranscriptionFailed", "MediaStreamingStopped", "MediaStreamingFailed"}
+)
 
 
 @dataclass(frozen=True)
@@ -87,12 +91,28 @@ def party(raw_id: str, name: str) -> Expectation:
 
 
 def listening(steps: Sequence[Step]) -> bool:
-    """True when a recognize (or continuous DTMF) is running, judging from what the timeline shows so far."""
+    """True when a recognize, continuous DTMF, a transcription or a media stream is running, judging from what the
+    timeline shows so far."""
     recognizes = sum(1 for s in steps if s.kind == "action" and s.name == "recognize" and not s.failed)
     endings = {s.event_id or str(s.seq) for s in steps if s.kind == "event" and s.name in RECOGNIZE_ENDINGS}
     started = sum(1 for s in steps if s.kind == "action" and s.name == "startContinuousDtmf" and not s.failed)
     stopped = sum(1 for s in steps if s.kind == "action" and s.name == "stopContinuousDtmf" and not s.failed)
-    return recognizes > len(endings) or started > stopped
+    return recognizes > len(endings) or started > stopped or _streaming(steps)
+
+
+def _streaming(steps: Sequence[Step]) -> bool:
+    """A transcription or media stream started (per its events) and has not stopped or failed since."""
+    live = False
+    seen: set[str] = set()
+    for step in steps:
+        if step.kind != "event" or (step.event_id or str(step.seq)) in seen:
+            continue
+        seen.add(step.event_id or str(step.seq))
+        if step.name in STREAM_STARTS:
+            live = True
+        elif step.name in STREAM_ENDINGS:
+            live = False
+    return live
 
 
 def ended(steps: Sequence[Step]) -> bool:

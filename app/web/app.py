@@ -16,7 +16,7 @@ import structlog
 from azure.core.credentials import AzureKeyCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from app.actions.call import CallActions
 from app.actions.client import acs_credential, build_client
@@ -25,6 +25,7 @@ from app.auth.jwt import CallbackTokenValidator
 from app.dispatch import ActionsFactory, Dispatcher, Outcome
 from app.events import CallEvent
 from app.logging import configure_logging, write_logs_directly
+from app.media.endpoint import MediaEndpoint
 from app.observability.telemetry import Telemetry
 from app.routing import Router
 from app.session import CallSession
@@ -167,12 +168,17 @@ def create_app(
         observer=telemetry.observer,
     )
 
+    media = MediaEndpoint(
+        settings, validator=validator, dispatcher=dispatcher, server_call_of=dispatcher.server_call_of
+    )
+
     async def jwks_ready() -> bool:
         return validator is None or validator.ready()
 
     app = CallwrightApp(
         routes=[
             Route("/Events", endpoint, methods=["POST", "OPTIONS"]),
+            WebSocketRoute("/media", media),
             Route(
                 "/api/calls",
                 TriggerEndpoint(settings, client, set(dispatcher.flows), observed_store, started=running.is_set),
