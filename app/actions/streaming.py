@@ -114,17 +114,7 @@ class StreamingActions:
         callback_url: str | None = None,
     ) -> None:
         """Start the transcription set up with the call: ``TranscriptionStarted`` (or ``TranscriptionFailed``)."""
-        await self._run(
-            "start_transcription",
-            self._connection().start_transcription(
-                locale=locale,
-                speech_recognition_model_endpoint_id=speech_model,
-                operation_context=pack(context),
-                operation_callback_url=callback_url,
-            ),
-            locale=locale,
-            context=context,
-        )
+        await self._transcription("start_transcription", locale, speech_model, context, callback_url)
 
     async def update_transcription(
         self,
@@ -135,13 +125,26 @@ class StreamingActions:
         callback_url: str | None = None,
     ) -> None:
         """Switch the running transcription to ``locale``: ``TranscriptionUpdated``."""
+        await self._transcription("update_transcription", locale, speech_model, context, callback_url)
+
+    async def _transcription(
+        self,
+        action: str,
+        locale: str | None,
+        speech_model: str | None,
+        context: ContextLike,
+        callback_url: str | None,
+    ) -> None:
+        connection = self._connection()
+        verb = connection.start_transcription if action == "start_transcription" else connection.update_transcription
+        options: dict[str, Any] = {"locale": locale} if locale else {}
         await self._run(
-            "update_transcription",
-            self._connection().update_transcription(
-                locale=locale,
+            action,
+            verb(
                 speech_recognition_model_endpoint_id=speech_model,
                 operation_context=pack(context),
                 operation_callback_url=callback_url,
+                **options,
             ),
             locale=locale,
             context=context,

@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 from starlette.types import Receive, Scope, Send
@@ -41,6 +41,7 @@ from app.media.messages import (
     AudioFrame,
     AudioMetadata,
     DtmfData,
+    StreamMessage,
     StreamMessageError,
     TranscriptionData,
     TranscriptionMetadata,
@@ -142,12 +143,7 @@ class MediaEndpoint:
         server_call_id = await self._server_call(call_id)
         with bind_call(call_connection_id=call_id, server_call_id=server_call_id, correlation_id=None):
             self._log.info("transcription_opened", flow=flow, locale=metadata.locale)
-            async for text in websocket.iter_text():
-                try:
-                    message = parse_message(text)
-                except StreamMessageError as error:
-                    self._log.warning("media_message_rejected", reason=str(error))
-                    continue
+            async for message in self._messages(websocket):
                 if not isinstance(message, TranscriptionData):
                     continue
                 phrase = _phrase(message, metadata, call_id, server_call_id)
@@ -186,12 +182,7 @@ class MediaEndpoint:
                 self.dispatcher.dispatch_detached(opened, flow=flow, extra={"stream": stream})
             )
             try:
-                async for text in websocket.iter_text():
-                    try:
-                        message = parse_message(text)
-                    except StreamMessageError as error:
-                        self._log.warning("media_message_rejected", reason=str(error))
-                        continue
+                async for message in self._messages(websocket):
                     if isinstance(message, AudioFrame):
                         stream.push(message)
                     elif isinstance(message, DtmfData):
@@ -200,6 +191,17 @@ class MediaEndpoint:
                 stream.close()
                 await _finish(handler)
                 self._log.info("media_stream_closed", frames=stream.received, dropped=stream.dropped)
+
+    async def _messages(self, websocket: WebSocket) -> AsyncIterator[StreamMessage]:
+        """The socket's messages, typed; malformed ones are logged and skipped, unknown kinds ignored."""
+        async for text in websocket.iter_text():
+            try:
+                message = parse_message(text)
+            except StreamMessageError as error:
+                self._log.warning("media_message_rejected", reason=str(error))
+                continue
+            if message is not None:
+                yield message
 
     async def _server_call(self, call_id: str | None) -> str | None:
         """The server call id, so the phrases of a call share its callbacks' lock (ACS does not send it)."""
