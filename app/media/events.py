@@ -64,3 +64,7 @@ class MediaStreamOpened(CallEvent):
     sample_rate: int = 16000
     channels: int = 1
     frame_bytes: int = 640
+
+
+STREAM_EVENTS: tuple[type[CallEvent], ...] = (TranscriptionPhrase, MediaStreamOpened)
+"""Events only the ``/media`` socket produces: deliberately absent from the ``/Events`` registry."""

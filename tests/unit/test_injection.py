@@ -31,10 +31,10 @@ def build(func: Any) -> Handler:
 
 def test_vocabulary_is_documented_and_closed() -> None:
     assert VOCABULARY == {
-        "event", "call", "ctx", "settings", "log", "session", "state", "raw", "extras", "router", "args"
+        "event", "call", "ctx", "settings", "log", "session", "state", "raw", "extras", "router", "args", "stream"
     }  # fmt: skip
     assert ERROR_VOCABULARY == VOCABULARY | {"error"}
-    assert DISPATCHER_ARGS == VOCABULARY - {"ctx", "router", "args"}
+    assert DISPATCHER_ARGS == VOCABULARY - {"ctx", "router", "args", "stream"}
     doc = HandlerArgs.__doc__ or ""
     assert all(f"``{name}``" in doc for name in ERROR_VOCABULARY)
 
