@@ -23,6 +23,8 @@ from starlette.routing import BaseRoute, Route
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.control import control_routes
+from simulator.identity_rooms.directory import Directory
+from simulator.identity_rooms.routes import identity_rooms_routes
 from simulator.interfaces import Delivery
 from simulator.timeline import Timeline
 from simulator.ui import LiveFeed, ui_routes
@@ -56,10 +58,12 @@ class Simulator:
         )
         self.rest = RestApi(self.world, delivery.faults, list(ALL_OPERATIONS), entra=entra)
         self.feed = LiveFeed(self.world, timeline)
+        self.directory = Directory(self.world)  # Identity and Rooms
 
     async def reset(self) -> None:
         """Clear calls, timeline, repeatability cache and faults; keep subscriptions."""
         await self.world.reset()
+        self.directory.clear()
         self.timeline.clear()
         self.rest.repeatability.clear()
         self.delivery.faults.clear()
@@ -80,6 +84,7 @@ def create_simulator(
     routes: list[BaseRoute] = [
         *sim.delivery.public_routes(),
         Route("/calling/{rest:path}", sim.rest.handle, methods=_METHODS),
+        *identity_rooms_routes(sim.rest, sim.directory),
         *control_routes(sim),
         *sim.delivery.control_routes(),
         *ui_routes(config, sim.feed),
