@@ -18,6 +18,7 @@ from azure.communication.callautomation import (
     CallParticipant,
     CancelAddParticipantOperationResult,
     CommunicationIdentifier,
+    MoveParticipantsResult,
     MuteParticipantResult,
     RemoveParticipantResult,
     TransferCallResult,
@@ -269,6 +270,35 @@ class CallActions(MediaActions, StreamingActions):
                 identifier, operation_context=pack(context), operation_callback_url=callback_url, headers=headers
             ),
             target=raw_id(identifier),
+            context=context,
+        )
+
+    async def move_participants(
+        self,
+        targets: TargetLike | Sequence[TargetLike],
+        *,
+        from_call: str,
+        context: ContextLike = None,
+        callback_url: str | None = None,
+    ) -> MoveParticipantsResult:
+        """Move participants of another call connection of the app (``from_call``) into this call, without a new
+        ring: ``MoveParticipantSucceeded`` (or ``...Failed``) follows here, with both calls' ``ParticipantsUpdated``.
+
+        Example::
+
+            await room.move_participants(session.party, from_call=ctx.lobby)
+        """
+        many = [targets] if isinstance(targets, str) or not isinstance(targets, Sequence) else list(targets)
+        identifiers = [as_identifier(target) for target in many]
+        if not identifiers:
+            raise ValueError("move_participants needs at least one target")
+        return await self._run(
+            "move_participants",
+            self._connection().move_participants(
+                identifiers, from_call, operation_context=pack(context), operation_callback_url=callback_url
+            ),
+            targets=[raw_id(identifier) for identifier in identifiers],
+            from_call=from_call,
             context=context,
         )
 
