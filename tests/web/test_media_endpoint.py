@@ -19,7 +19,7 @@ from starlette.routing import WebSocketRoute
 from app import CallActions, CallState, Router
 from app.auth.jwks import JwksCache
 from app.auth.jwt import CallbackTokenValidator
-from app.dispatch import Dispatcher
+from app.dispatch import Dispatcher, session_key
 from app.media import MediaStream, TranscriptionPhrase
 from app.media.endpoint import MediaEndpoint
 from app.state.memory import MemoryStateStore
@@ -174,7 +174,8 @@ async def test_phrases_reach_the_flow_with_the_call_bound_and_state_saved(harnes
     assert heard[0].call_connection_id == CALL and heard[0].server_call_id == f"server-{CALL}"
     assert heard[0].speaker == "4:+15551230001" and heard[0].locale == "en-us"
     assert harness.acs.actions_of(CALL) == [Transfer("4:+18005550199", None, ())]
-    assert (await harness.store.load(CALL))["phrases"] == ["I want an agent"]
+    saved = (await harness.store.read(session_key(CALL))).value or {}
+    assert saved["state"]["phrases"] == ["I want an agent"]
 
 
 async def test_malformed_messages_are_skipped_and_the_socket_stays_open(harness: Harness, router: Router) -> None:
