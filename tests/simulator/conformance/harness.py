@@ -4,6 +4,7 @@ build them (a caller client with ``source``, a target client with ``source``, or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +18,8 @@ from azure.core.credentials import AzureKeyCredential
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from simulator.config import SubscriptionSpec
 from simulator.server import RunningSimulator, run_asgi, run_simulator
@@ -34,6 +36,7 @@ class Capture:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     incoming: list[dict[str, Any]] = field(default_factory=list)
+    stream_messages: list[str] = field(default_factory=list)  # what arrived on the media/transcription sockets
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def app(self) -> Starlette:
@@ -54,7 +57,18 @@ class Capture:
                 self.changed.notify_all()
             return Response(status_code=200)
 
-        routes = [AUDIO_ROUTE, Route("/eventgrid", eventgrid, methods=["POST"])]
+        async def stream(websocket: WebSocket) -> None:  # the live tests' WebSocket server: accept and read
+            await websocket.accept()
+            with contextlib.suppress(WebSocketDisconnect):
+                while True:
+                    self.stream_messages.append(await websocket.receive_text())
+
+        routes = [
+            AUDIO_ROUTE,
+            Route("/eventgrid", eventgrid, methods=["POST"]),
+            WebSocketRoute("/media", stream),
+            WebSocketRoute("/transcription", stream),
+        ]
         return Starlette(routes=[*routes, Route("/{path:path}", callbacks, methods=["POST"])])
 
     def of(self, connection_id: str, short_type: str | None = None) -> list[dict[str, Any]]:
@@ -84,6 +98,10 @@ class Live:
     api_version: str
     roles: dict[str, str] = field(default_factory=dict)
     connections: dict[str, str] = field(default_factory=dict)  # fact connection name → callConnectionId
+
+    def stream_url(self, path: str) -> str:
+        """A WebSocket URL of the capture server (``/media``, ``/transcription``), as the live tests' transportUrl."""
+        return self.base_url.replace("http://", "ws://", 1) + path
 
     def callback(self, unique: str | None = None) -> str:
         """``/events?q=<uniqueId>`` for the caller side, ``/events`` for the answering side (as the live tests)."""

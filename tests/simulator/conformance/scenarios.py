@@ -127,7 +127,7 @@ async def dtmf_pstn(run: Live) -> None:
 
 async def media_streaming(run: Live) -> None:
     options = MediaStreamingOptions(
-        transport_url="wss://127.0.0.1/media",
+        transport_url=run.stream_url("/media"),
         transport_type=StreamingTransportType.WEBSOCKET,
         content_type=MediaStreamingContentType.AUDIO,
         audio_channel_type=MediaStreamingAudioChannelType.MIXED,
@@ -147,7 +147,7 @@ async def media_streaming(run: Live) -> None:
 
 async def transcription(run: Live) -> None:
     options = TranscriptionOptions(
-        transport_url="wss://127.0.0.1/transcription",
+        transport_url=run.stream_url("/transcription"),
         transport_type=StreamingTransportType.WEBSOCKET,
         locale="en-US",
         start_transcription=False,

@@ -11,15 +11,12 @@ from tests.simulator.conformance.facts import scenario, scenario_names
 from tests.simulator.conformance.harness import live
 from tests.simulator.conformance.scenarios import SCENARIOS
 
-LIVE_MEDIA = "media streaming and transcription are built by the live-media issue (13); until then they answer 405"
-
 
 def _cases() -> list[object]:
     cases: list[object] = []
     for name in scenario_names():
-        marks = [pytest.mark.xfail(strict=True, reason=LIVE_MEDIA)] if scenario(name).get("live_media") else []
         for realism in (False, True):
-            cases.append(pytest.param(name, realism, marks=marks, id=f"{name}-{'realism' if realism else 'plain'}"))
+            cases.append(pytest.param(name, realism, id=f"{name}-{'realism' if realism else 'plain'}"))
     return cases
 
 
