@@ -5,6 +5,7 @@ Everything runs in one process over real loopback WebSockets (the emulator and t
 each a uvicorn server, on one background event loop), so CPU figures cover both sides. The baseline is one call
 in the same run. Prints a table; never asserts; bounded in time.
 
+    python -m benchmarks media [--quick]
     python -m benchmarks.media_bench [--calls 100] [--seconds 10] [--quick]
 
 Columns:
@@ -101,7 +102,7 @@ def _p(values: list[float], q: float) -> float:
 async def run(stack: CallwrightStack, calls: int, seconds: float) -> Result:
     collector = Collector()
     env = await stack.environment(time_scale=1.0, flows=[build_router(collector)], overrides={"log_level": "WARNING"})
-    async with httpx.AsyncClient(timeout=30.0) as http:
+    async with httpx.AsyncClient(timeout=180.0) as http:  # a reset under 100 live streams takes a while
         emulator = SimulatorClient(env.emulator_url, http=http)
         await emulator.reset()
         await asyncio.gather(*(emulator.place_call(f"+1555{2000000 + i:07d}", NUMBER) for i in range(calls)))
@@ -151,6 +152,24 @@ def print_table(results: list[Result]) -> None:
     if len(results) > 1 and results[0].lag_p99 > 0:
         base, top = results[0], results[-1]
         print(f"lag p99 ratio {top.calls} calls / {base.calls} call: {top.lag_p99 / base.lag_p99:.1f}x")
+
+
+def run_benchmark(quick: bool, json_path: str | None) -> list[Result]:
+    """``python -m benchmarks media``: 1 call (the baseline) then 100 (20 with ``quick``)."""
+    calls, seconds = (20, 3.0) if quick else (100, 10.0)
+    stack = CallwrightStack()
+    try:
+        results = [asyncio.run(run(stack, 1, seconds)), asyncio.run(run(stack, calls, seconds))]
+    finally:
+        stack.close()
+    print_table(results)
+    if json_path:
+        import dataclasses
+        import json
+        import pathlib
+
+        pathlib.Path(json_path).write_text(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:

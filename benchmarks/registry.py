@@ -33,6 +33,10 @@ BENCHMARKS: dict[str, Benchmark] = {
         "in-process stage breakdown of one event (no HTTP, no SDK round trip)", "benchmarks.framework_bench"
     ),
     "sdk": Benchmark("CPU per SDK action: the SDK's default pipeline against the lean one", "benchmarks.sdk_bench"),
+    "media": Benchmark(
+        "live media: N concurrent 1x audio streams, emulator → /media → handler (jitter, lag, CPU)",
+        "benchmarks.media_bench",
+    ),
     "emulator": Benchmark(
         "the emulator's capacity: callbacks/s, REST operations/s, concurrent calls", "benchmarks.simulator_bench"
     ),
