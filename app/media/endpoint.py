@@ -55,7 +55,7 @@ FIRST_MESSAGE_SECONDS = 30.0
 HANDLER_GRACE_SECONDS = 5.0
 _FLOW = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-# WebSocket close codes (RFC 6455 §7.4.1)
+# WebSocket close codes of the WebSocket protocol (RFC 6455)
 POLICY_VIOLATION = 1008
 UNSUPPORTED_DATA = 1003
 TRY_AGAIN_LATER = 1013

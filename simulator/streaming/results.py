@@ -1,6 +1,6 @@
 """``resultInformation`` and the status objects of the Transcription* and MediaStreaming* callbacks.
 
-Success texts and status names are those of the 2026-03-12 captures (acs-recordings §3); failure codes follow the
+Success texts and status names are those of the 2026-03-12 SDK live-test captures; failure codes follow the
 SDK's Java fixtures (``MediaStreamingFailed`` 500/8603, ``streamConnectionUnsuccessful``). See simulator/README.md.
 """
 

@@ -1,4 +1,4 @@
-"""Live media: start/stop/update transcription and start/stop media streaming (wire reference §2).
+"""Live media: start/stop/update transcription and start/stop media streaming.
 
 All answer 202 and report the outcome as callbacks (``TranscriptionStarted``, ``MediaStreamingFailed``, ...).
 """
