@@ -21,10 +21,12 @@ from urllib.parse import quote
 
 import httpx
 
+from app.errors import CallwrightError
+
 SHORT_ID = 8
 
 
-class EmulatorError(Exception):
+class EmulatorError(CallwrightError):
     """An expected failure (emulator down, unknown call, refused input); the message is one readable line."""
 
 

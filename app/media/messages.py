@@ -21,12 +21,13 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
+from app.errors import CallwrightError
 from app.events.wire import WireModel
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 
 
-class StreamMessageError(ValueError):
+class StreamMessageError(CallwrightError, ValueError):
     """A stream message that is not JSON, not an object, or not of its kind's shape (log-safe text)."""
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from app.errors import CallwrightError
 from app.media.messages import STOP_AUDIO, AudioFrame, AudioMetadata, outbound_audio
 
 DEFAULT_QUEUE_FRAMES = 250  # 5 s of 20 ms frames
@@ -26,7 +27,7 @@ FRAME_SECONDS = 0.02
 Sender = Callable[[str], Awaitable[None]]
 
 
-class StreamClosed(Exception):
+class StreamClosed(CallwrightError):
     """The call's stream ended (the call hung up, streaming stopped, or the socket closed)."""
 
 
