@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 
@@ -13,22 +12,14 @@ from starlette.applications import Starlette
 
 from tests.web.conftest import SECRET, RecordingSink, callback_headers, cloud_event, eventgrid_headers, fixture
 from tests.web.keys import Signer
+from tests.web.serving import serving
 
 
 @pytest.fixture
 async def base_url(build_app: Callable[..., Starlette]) -> AsyncIterator[str]:
     config = uvicorn.Config(build_app(), host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:  # noqa: ASYNC110  # uvicorn exposes a flag, not an event
-            await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(config) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_over_loopback(base_url: str, signer: Signer, sink: RecordingSink) -> None:

@@ -25,6 +25,7 @@ from simulator.server import KEEP_ALIVE_SECONDS as EMULATOR_KEEP_ALIVE
 from simulator.server import bind_socket, serve_on_socket
 from tests.web.conftest import RecordingSink, callback_headers, cloud_event
 from tests.web.keys import Signer
+from tests.web.serving import serving
 
 UVICORN_DEFAULT_KEEP_ALIVE = 5.0  # seconds: what both servers used before, below every sender's idle timeout
 
@@ -38,16 +39,8 @@ def _wire_options() -> dict[str, Any]:
 @asynccontextmanager
 async def _served_with_production_options(app: Starlette) -> AsyncIterator[int]:
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off", **_wire_options())
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:  # noqa: ASYNC110  # uvicorn exposes a flag, not an event
-            await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(config) as port:
+        yield port
 
 
 async def _post_twice_on_one_connection(

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from app.web.deadlines import DeadlineH11Protocol, DeadlineHttpToolsProtocol, deadline_protocol
+from tests.web.serving import serving
 
 DEADLINE = 0.5
 CAP = 40
@@ -34,16 +35,8 @@ async def port(request: pytest.FixtureRequest) -> AsyncIterator[int]:
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, http=protocol, timeout_keep_alive=5, log_config=None, lifespan="off"
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:  # noqa: ASYNC110  # uvicorn exposes a flag, not an event
-            await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(config) as port:
+        yield port
 
 
 async def closed_after(reader: asyncio.StreamReader, limit: float) -> tuple[float, bytes]:
