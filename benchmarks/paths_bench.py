@@ -173,6 +173,11 @@ def print_tables(measures: list[Measure]) -> None:
         notes=[
             "Goals: req/s ratio >= 1.0 on the action paths, >= 0.9 on the no-action path.",
             "CPU µs/event: the server process's user+system time per event, SDK call included.",
+            *(
+                ["NOT VALID: some requests were refused (non-200), so those rows measure the refusal, not the path."]
+                if any(m.failures for by in summary.values() for m in by.values())
+                else []
+            ),
         ],
     )
     rows = []

@@ -23,7 +23,6 @@ FRONT_DESK = "+18005550102"
 CALLER = "+15555550123"
 AGENT = "+18005550199"
 CALLS = 200
-TOKENS = 256
 
 PATHS = {
     "RecognizeCompleted → transfer": "recognize",
@@ -42,7 +41,11 @@ class Request:
 
 
 class Signer:
-    """The benchmark's stand-in for ACS's signing key: a JWKS to serve, and callback tokens."""
+    """The benchmark's stand-in for ACS's signing key: a JWKS to serve, and callback tokens.
+
+    ACS mints a new token for every event, and Callwright refuses a token that comes back with another body (a
+    replay), so every request gets its own token, as from ACS.
+    """
 
     def __init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -50,11 +53,12 @@ class Signer:
         public.update(kid="bench", alg="RS256", use="sig")
         self.jwks: dict[str, Any] = {"keys": [public]}
         now = int(time.time())
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "nbf": now, "exp": now + 3600}
-        self.tokens = [
-            jwt.encode({**claims, "jti": str(uuid.uuid4())}, self._key, algorithm="RS256", headers={"kid": "bench"})
-            for _ in range(TOKENS)
-        ]
+        self._claims = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "nbf": now, "exp": now + 3600}
+
+    def mint(self) -> str:
+        """A fresh callback token."""
+        claims = {**self._claims, "jti": str(uuid.uuid4())}
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "bench"})
 
 
 def _call(index: int) -> str:
@@ -120,7 +124,7 @@ def requests_for(path: str, count: int, signer: Signer) -> list[Request]:
         else:
             headers = {
                 "content-type": "application/json",
-                "authorization": f"Bearer {signer.tokens[index % len(signer.tokens)]}",
+                "authorization": f"Bearer {signer.mint()}",
             }
             target = "/Events?flow=front_desk"
             if path == "recognize":
