@@ -11,8 +11,10 @@ descriptors and every request then fails. So each connection gets:
   keeps well below the file-descriptor limit).
 
 An idle keep-alive connection between two requests is not a half-sent request: no deadline runs then, and
-uvicorn's keep-alive timeout decides when it closes. A reverse proxy in front should still add what a process
-cannot: per-client connection and rate limits, and buffering of slow uploads (docs/security.md).
+uvicorn's keep-alive timeout decides when it closes. Nor is a connection upgraded to a WebSocket (``/media``):
+its request is complete, the WebSocket protocol owns the socket from then on, and no deadline outlives the
+upgrade. A reverse proxy in front should still add what a process cannot: per-client connection and rate limits,
+and buffering of slow uploads (docs/security.md).
 
 The defaults (10 s, 30 s, the cap from the file-descriptor limit) are what the Procfile, the container and
 ``callwright serve`` use: ``uvicorn --http app.web.deadlines:DeadlineHttpToolsProtocol`` (or
@@ -85,6 +87,12 @@ class _Deadlines:
                 self._disarm()  # the whole request is in: the app has it
         elif between_requests:
             self._arm(self.header_timeout)  # the first bytes of the next request's headers
+
+    def handle_websocket_upgrade(self, *args: Any) -> None:
+        # The request is complete and the socket now belongs to the WebSocket protocol: a header deadline left
+        # armed would write a 408 into the WebSocket and close it mid-stream.
+        self._disarm()
+        super().handle_websocket_upgrade(*args)  # type: ignore[misc]  # the protocol's own
 
     def on_response_complete(self) -> None:
         self._disarm()

@@ -7,13 +7,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from app.web.deadlines import DeadlineH11Protocol, DeadlineHttpToolsProtocol, deadline_protocol
 from tests.web.serving import serving
@@ -26,9 +28,15 @@ async def echo(request: Request) -> JSONResponse:
     return JSONResponse({"bytes": len(await request.body())})
 
 
+async def echo_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    async for text in websocket.iter_text():
+        await websocket.send_text(text)
+
+
 @pytest.fixture(params=[DeadlineHttpToolsProtocol, DeadlineH11Protocol], ids=["httptools", "h11"])
 async def port(request: pytest.FixtureRequest) -> AsyncIterator[int]:
-    app = Starlette(routes=[Route("/echo", echo, methods=["GET", "POST"])])
+    app = Starlette(routes=[Route("/echo", echo, methods=["GET", "POST"]), WebSocketRoute("/ws", echo_socket)])
     protocol = deadline_protocol(
         header_timeout=DEADLINE, body_timeout=DEADLINE, max_connections=CAP, base=request.param
     )
@@ -97,3 +105,12 @@ async def test_stalled_clients_are_shed_and_a_real_client_gets_through(port: int
         for answer in answers
     )
     assert answers.count(b"") >= CAP  # those past the cap were refused at once
+
+
+async def test_a_websocket_outlives_the_request_deadlines(port: int) -> None:
+    """A live media stream lasts as long as the call: the upgrade ends the request and its deadlines."""
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        for word in ("before", "after"):
+            await ws.send_str(word)
+            assert (await ws.receive(timeout=5)).data == word
+            await asyncio.sleep(3 * DEADLINE)  # longer than the header and the body deadlines
