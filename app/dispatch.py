@@ -25,6 +25,7 @@ from app.session import CallSession
 from app.session.ledger import ActionLedger
 from app.state.base import ClaimStatus, EventClaim, Held, JsonObject, StateStore, Write
 from app.state.errors import NotJson, StateError
+from app.state.renewal import LeaseKeeper
 from config.settings import Settings
 
 # Informational events most flows ignore: an unhandled one is logged at debug, not info.
@@ -173,14 +174,23 @@ class Dispatcher:
         try:
             stored = held.document.value if held.document.value is not None else held.seed
             session = self._session(event, stored, url_flow)
-            session.ledger = self._ledger(event, claim)
+            # A handler longer than a third of its leases has them renewed while it runs (app.state.renewal).
+            keeper = LeaseKeeper(
+                self.store,
+                claim,
+                lambda: [held.lease, *(taken.lease for taken in shared.values())],
+                claim_seconds=self.settings.event_lease_seconds,
+                lease_seconds=self.settings.call_lock_lease_seconds,
+            )
+            session.ledger = self._ledger(event, claim, lost=lambda: keeper.lost)
 
             async def load_shared(name: str) -> dict[str, Any]:
                 taken = shared[name] = await self._lock(shared_key(name), load=shared_key(name))
                 return dict(taken.document.value or {})
 
             session._shared_loader = load_shared
-            outcome = await self._route(event, session)
+            async with keeper:
+                outcome = await self._route(event, session)
             leases = [held.lease, *(taken.lease for taken in shared.values())]
             try:
                 writes = self._writes(event, held, session, shared)
@@ -200,7 +210,7 @@ class Dispatcher:
                 await _quietly(self.store.release(lease))
             raise
 
-    def _ledger(self, event: CallEvent, claim: EventClaim) -> ActionLedger:
+    def _ledger(self, event: CallEvent, claim: EventClaim, *, lost: Callable[[], bool]) -> ActionLedger:
         """Repeatability ids and the action journal of this event (a first run has nothing to read)."""
         ttl = self.settings.dedup_ttl_seconds
 
@@ -216,6 +226,7 @@ class Dispatcher:
             journal={} if claim.attempt == 1 else None,
             load=load,
             record=record,
+            lost=lost,
         )
 
     async def _lock(self, name: str, *, load: str | None, seed: str | None = None) -> Held:

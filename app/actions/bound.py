@@ -82,10 +82,14 @@ class SessionBound:
         """Send a request ACS cannot de-duplicate, unless an earlier run of this event already did (then None),
         and journal it once ACS accepted it."""
         ledger = self.session.ledger
-        position = ledger.next_position()
-        if await ledger.already_issued(position):
-            if inspect.iscoroutine(operation):
-                operation.close()  # built but never sent
+        try:
+            position = ledger.next_position()  # refuses when the event's lease was lost
+            issued_before = await ledger.already_issued(position)
+        except BaseException:
+            _discard(operation)
+            raise
+        if issued_before:
+            _discard(operation)
             structlog.get_logger("callwright.actions").info(
                 "action_skipped_already_issued", action=action, position=position
             )
@@ -96,3 +100,8 @@ class SessionBound:
 
     async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:
         raise NotImplementedError
+
+
+def _discard(operation: Awaitable[Any]) -> None:
+    if inspect.iscoroutine(operation):
+        operation.close()  # built but never sent

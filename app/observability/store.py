@@ -73,6 +73,12 @@ class InstrumentedStore:
         call = self.inner.commit(writes, release=release, finish=finish, dedup_ttl_seconds=dedup_ttl_seconds)
         await self._timed("commit", call)
 
+    async def renew(
+        self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
+    ) -> bool:
+        call = self.inner.renew(claim, leases, claim_seconds=claim_seconds, lease_seconds=lease_seconds)
+        return await self._timed("renew", call)
+
     async def put_seed(self, seed: str, value: Mapping[str, Any], ttl_seconds: float) -> None:
         await self._timed("put_seed", self.inner.put_seed(seed, value, ttl_seconds))
 

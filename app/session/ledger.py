@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from email.utils import formatdate
 from typing import Any
 
-from app.state.errors import StoreUnavailable
+from app.state.errors import LeaseLost, StoreUnavailable
 
 # Fixed namespace: the same event and position give the same request id on every instance, forever.
 _NAMESPACE = uuid.UUID("0b7f3c1e-6a55-5b7e-9d3a-2f4c8e1a9b60")
@@ -46,7 +46,8 @@ class ActionLedger:
     Without an ``event_id`` (an action outside any event, e.g. the outbound-call trigger) every request gets a
     fresh id and nothing is journaled: there is no re-run to protect. ``journal`` is what earlier runs recorded,
     or None when unknown: ``load`` then reads it from the store the first time a journaled action needs it (a
-    first run, known to have an empty journal, costs no read).
+    first run, known to have an empty journal, costs no read). ``lost`` tells whether the event's lease was lost
+    while the handler runs (:class:`~app.state.renewal.LeaseKeeper`): every action checks it before going out.
     """
 
     def __init__(
@@ -57,8 +58,10 @@ class ActionLedger:
         journal: Mapping[int, Mapping[str, Any]] | None = None,
         load: Loader | None = None,
         record: Recorder | None = None,
+        lost: Callable[[], bool] | None = None,
     ) -> None:
         self.event_id = event_id
+        self._lost = lost
         self._first_sent = first_claimed_at or time.time()
         self._journal: dict[int, Mapping[str, Any]] | None = dict(journal) if journal is not None else None
         self._load = load
@@ -66,7 +69,14 @@ class ActionLedger:
         self._next = 0
         self.skipped: list[int] = []
 
+    def check_held(self) -> None:
+        """Raise :class:`LeaseLost` when the event's lease was lost: another delivery runs the event now, so this
+        run must not send anything more (its repeatable actions would be harmless, its journaled ones not)."""
+        if self._lost is not None and self._lost():
+            raise LeaseLost(f"the lease on event {self.event_id!r} was lost while its handler ran")
+
     def next_position(self) -> int:
+        self.check_held()
         position = self._next
         self._next += 1
         return position

@@ -97,7 +97,15 @@ Values
     the same position again replaces it. ``journal_read(event_id)`` returns ``{position: entry}`` (empty when
     nothing was recorded). A re-run of the event (after a crash) reads it to skip actions already issued.
 
-7. Lifetimes and health
+7. Renewal (``renew``)
+    ``renew(claim, leases, claim_seconds=, lease_seconds=)`` keeps a long handler's event claim and locks alive:
+    if ``claim`` (when given) is still owned by its token with a live lease, and every lease in ``leases`` still
+    holds its lock, the claim's lease is set to ``claim_seconds`` from now, each lock's to ``lease_seconds`` from
+    now, and the answer is True. If any of them was lost (expired, taken over, finished or released), **nothing**
+    is extended and the answer is False: the caller's writes will be refused, and it should stop issuing actions.
+    Waiters queued behind a renewed lock keep waiting.
+
+8. Lifetimes and health
     Every key carries a TTL: claims (``lease_seconds`` while processing, ``dedup_ttl_seconds`` once done),
     locks and their queues (the lease), documents (``Write.ttl_seconds``), seeds and journals (their
     ``ttl_seconds``). Nothing outlives its TTL: an ended call's keys disappear once its dedup window has
@@ -238,6 +246,10 @@ class StateStore(Protocol):
     ) -> None: ...
 
     async def journal_read(self, event_id: str) -> dict[int, JsonObject]: ...
+
+    async def renew(
+        self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
+    ) -> bool: ...
 
     async def ping(self) -> bool: ...
 

@@ -30,6 +30,11 @@ class StaleWrite(StateError):
     current holder's. Nothing of the commit was applied."""
 
 
+class LeaseLost(StaleWrite):
+    """The event's claim or its call's lock was lost while its handler ran (a renewal was refused): the handler's
+    next action is not sent, since the delivery that took the event over sends it."""
+
+
 class LockTimeout(StateError):
     """The lock was not handed over within the wait allowed (other events of the call are still running)."""
 

@@ -288,6 +288,20 @@ class MemoryStateStore:
             state.holder = None
             self._advance(lease.name, state, now)
 
+    async def renew(
+        self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
+    ) -> bool:
+        now = self._now()
+        if claim is not None and not self._owns(claim, now):
+            return False
+        if not all(self._holds(lease, now) for lease in leases):
+            return False
+        if claim is not None:
+            self._claims.put(claim.event_id, (ClaimStatus.PROCESSING, claim.token), now, claim_seconds)
+        for lease in leases:
+            self._locks[lease.name].deadline = now + lease_seconds
+        return True
+
     # --- documents ------------------------------------------------------------------------------------------------
 
     def _load(self, lease: Lease, key: str | None, seed: str | None) -> Held:

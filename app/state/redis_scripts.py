@@ -101,12 +101,28 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
-# KEYS: 1 holder.  ARGV: token, lease_ms.  Extend a held lease; 0 when it was already lost.
-EXTEND = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+# Renew a long handler's claim and locks, all or nothing.  KEYS: 1 claim hash ('' = none), then one holder per
+# lease.  ARGV: 1 claim token, 2 claim_ms, 3 lease_ms, 4 keep_ms, then one token per lease.
+# Reply: 1 renewed; 0 something was lost (nothing extended).
+RENEW = (
+    _NOW
+    + """
+local claim_ms, lease_ms, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if KEYS[1] ~= '' then
+  local s = redis.call('HMGET', KEYS[1], 's', 't', 'u')
+  if s[1] ~= 'P' or s[2] ~= ARGV[1] or tonumber(s[3]) <= now then return 0 end
+end
+for i = 2, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[3 + i] then return 0 end
+end
+if KEYS[1] ~= '' then
+  redis.call('HSET', KEYS[1], 'u', now + claim_ms)
+  redis.call('PEXPIRE', KEYS[1], math.max(keep, claim_ms))
+end
+for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], lease_ms) end
 return 1
 """
+)
 
 # Commit: compare-and-set the writes, finish the claim, release the leases; all or nothing.
 # KEYS: 1 claim hash ('' = none), then per write: document hash, holder of its lease; then per release: holder.

@@ -78,7 +78,7 @@ class RedisStateStore:
         self._settle = client.register_script(scripts.SETTLE)
         self._acquire = client.register_script(scripts.ACQUIRE)
         self._leave = client.register_script(scripts.LEAVE)
-        self._extend = client.register_script(scripts.EXTEND)
+        self._renew = client.register_script(scripts.RENEW)
         self._commit = client.register_script(scripts.COMMIT)
         self._journal = client.register_script(scripts.JOURNAL)
 
@@ -212,12 +212,17 @@ class RedisStateStore:
         lock = self._lock_keys(lease.name)
         await self._call(self._leave, keys=[lock[0], lock[2], lock[3]], args=[lease.token])
 
-    async def extend(self, lease: Lease, lease_seconds: float) -> bool:
-        """Extend a held lease (a long handler); False if it was already lost."""
-        reply = await self._call(
-            self._extend, keys=[self._holder_key(lease.name)], args=[lease.token, _ms(lease_seconds)]
-        )
-        return bool(reply)
+    async def renew(
+        self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
+    ) -> bool:
+        owned = claim is not None and claim.status is ClaimStatus.ACQUIRED
+        keys = [self._claim_key(claim.event_id) if claim is not None and owned else ""]
+        keys += [self._holder_key(lease.name) for lease in leases]
+        args: list[str | int] = [claim.token if claim is not None else "", _ms(claim_seconds), _ms(lease_seconds)]
+        args += [_FIRST_SENT_KEEP_MS, *(lease.token for lease in leases)]
+        if claim is not None and not owned:
+            return False
+        return bool(await self._call(self._renew, keys=keys, args=args))
 
     # ---- 3. versioned documents ---------------------------------------------------------------------------------
 

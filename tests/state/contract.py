@@ -355,7 +355,48 @@ class StoreContract:
         await asyncio.sleep(SHORT + 0.15)
         assert await store.journal_read("evt-1") == {}
 
-    # --- 7. health ------------------------------------------------------------------------------------------------
+    # --- 7. renewal -----------------------------------------------------------------------------------------------
+
+    async def test_renewal_keeps_the_claim_and_the_lock_past_their_first_lease(self, store: StateStore) -> None:
+        claim = await store.claim_event("evt-1", SHORT)
+        held = await lock(store, load="doc:1", lease_seconds=SHORT)
+        waiter = asyncio.create_task(lock(store, load="doc:1"))
+        for _ in range(3):  # 3 × SHORT/2: well past the first lease of either
+            await asyncio.sleep(SHORT / 2)
+            assert await store.renew(claim, [held.lease], claim_seconds=SHORT, lease_seconds=SHORT)
+        assert (await store.claim_event("evt-1", LEASE)).status is ClaimStatus.PROCESSING
+        assert not waiter.done()  # still queued behind the renewed holder
+        await store.commit([write(held, {"by": "renewed"})], release=[held.lease], finish=claim, dedup_ttl_seconds=TTL)
+        assert (await store.claim_event("evt-1", LEASE)).status is ClaimStatus.DONE
+        successor = await asyncio.wait_for(waiter, 5)
+        assert successor.document.value == {"by": "renewed"}
+        await store.release(successor.lease)
+
+    async def test_a_lost_lease_is_not_renewed_and_nothing_is_extended(self, store: StateStore) -> None:
+        claim = await store.claim_event("evt-1", LEASE)
+        lost = await lock(store, "call:1", lease_seconds=SHORT)
+        kept = await lock(store, "call:2", lease_seconds=SHORT * 2)
+        await asyncio.sleep(SHORT + 0.15)
+        taker = await lock(store, "call:1")  # the expired lease's lock has a new holder
+        assert not await store.renew(claim, [kept.lease, lost.lease], claim_seconds=LEASE, lease_seconds=LEASE)
+        await asyncio.sleep(SHORT)  # call:2 was not extended by the refused renewal: its lease ran out
+        second = await asyncio.wait_for(lock(store, "call:2", wait_seconds=1), 5)
+        assert second.lease.token != kept.lease.token
+        assert (await store.claim_event("evt-1", LEASE)).status is ClaimStatus.PROCESSING  # the claim is untouched
+        for held in (taker, second):
+            await store.release(held.lease)
+
+    async def test_an_expired_or_finished_claim_is_not_renewed(self, store: StateStore) -> None:
+        expired = await store.claim_event("evt-1", SHORT)
+        await asyncio.sleep(SHORT + 0.15)
+        assert not await store.renew(expired, [], claim_seconds=LEASE, lease_seconds=LEASE)
+        assert (await store.claim_event("evt-1", LEASE)).status is ClaimStatus.ACQUIRED
+        finished = await store.claim_event("evt-2", LEASE)
+        await store.finish_event(finished, TTL)
+        assert not await store.renew(finished, [], claim_seconds=LEASE, lease_seconds=LEASE)
+        assert (await store.claim_event("evt-2", LEASE)).status is ClaimStatus.DONE
+
+    # --- 8. health ------------------------------------------------------------------------------------------------
 
     async def test_ping_answers(self, store: StateStore) -> None:
         assert await store.ping() is True
