@@ -5,14 +5,17 @@
 prints one table, the two side by side:
 
 - **memory**: one instance with the memory store (its baseline; no kills, since memory dies with the process);
-- **redis**: ``--instances`` instances with the Redis store, a private ``redis-server`` (AOF, fsync always), one
-  instance SIGKILLed every ``--kill-every`` seconds and restarted a second later.
+- **redis**: ``--instances`` instances with the Redis store, a private ``redis-server`` (AOF, ``--fsync everysec``
+  by default, as docs/reliability.md recommends for production; ``always`` waits for the disk on every write),
+  one instance SIGKILLed every ``--kill-every`` seconds and restarted a second later.
 
 Both runs duplicate every callback once. Per call it judges lost / duplicate actions / stuck from the emulator's
 timeline, exactly as the chaos tests do. Redis round trips per event = commands the private Redis executed for
 the store (``INFO commandstats``: script calls, each one round trip; the health checks' PINGs are not counted) /
 event deliveries the service accepted, duplicates included (a duplicate costs one). IncomingCall→answer is
-measured in the emulator's clock, from the call ringing (IncomingCall published) to the executed answer.
+measured in the emulator's clock, from the call ringing (IncomingCall published) to the executed answer. The
+journal window (emulator received a play/recognize → its journal write landed in Redis) and the mean latency of
+each store operation are measured as :mod:`benchmarks.probes` describes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import redis.asyncio as aioredis
 
 from app.testing.audit import Tally, audit_call
 from app.testing.cluster import Cluster, PrivateRedis
+from benchmarks.probes import JournalWatcher, store_latency
 from tests.cluster.calls import CRASH_SAFE, EXPECTED, FLOWS, place, prepare
 
 SETTINGS = CRASH_SAFE | {"ACS_TIMEOUT_SECONDS": "5", "LOG_LEVEL": "ERROR"}
@@ -48,22 +52,34 @@ class Row:
     answer_ms: list[float]
     kills: int = 0
     round_trips: int | None = None
-    journal_skips: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    journal_ms: list[float] = field(default_factory=list)
+    store_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def events_per_second_per_instance(self) -> float:
         return self.events / self.seconds / self.instances
 
 
-async def run(name: str, *, backend: str, instances: int, calls: int, rate: float, kill_every: float | None) -> Row:
-    async with _redis(backend) as redis, Cluster(
+async def run(
+    name: str,
+    *,
+    backend: str,
+    instances: int,
+    calls: int,
+    rate: float,
+    kill_every: float | None,
+    fsync: str = "everysec",
+) -> Row:
+    async with _redis(backend, fsync) as redis, Cluster(
         instances=instances, flows=FLOWS, redis_url=redis.url if redis else "redis://127.0.0.1:1/0",
         backend=backend, settings=SETTINGS,
     ) as cluster:  # fmt: skip
         await prepare(cluster)
         await cluster.control.set_callback_fault("*", duplicate=1)
         before = await _store_commands(redis.url) if redis else 0
+        watcher = JournalWatcher(redis.url, cluster.prefix) if redis else None
+        if watcher is not None:
+            watcher.start()
         started = time.monotonic()
         placed: list[str] = []
         placing = asyncio.create_task(_place_all(cluster, calls, rate, placed))
@@ -84,18 +100,23 @@ async def run(name: str, *, backend: str, instances: int, calls: int, rate: floa
         timeline = cluster.emulator.app.state.world.timeline
         events, answer_ms = _events_and_answer_latency(timeline, placed)
         after = await _store_commands(redis.url) if redis else 0
+        journal_ms: list[float] = []
+        if watcher is not None:
+            watcher.stop()
+            journal_ms = watcher.windows(timeline, placed)
+        store_ms = await store_latency([i.url for i in cluster.instances if i.alive])
         return Row(
             name, instances, tally, seconds, events, answer_ms, kills=kills,
-            round_trips=(after - before) if redis else None,
+            round_trips=(after - before) if redis else None, journal_ms=journal_ms, store_ms=store_ms,
         )  # fmt: skip
 
 
 @contextlib.asynccontextmanager
-async def _redis(backend: str) -> AsyncIterator[PrivateRedis | None]:
+async def _redis(backend: str, fsync: str) -> AsyncIterator[PrivateRedis | None]:
     if backend != "redis":
         yield None
         return
-    async with PrivateRedis() as redis:
+    async with PrivateRedis(fsync=fsync) as redis:
         yield redis
 
 
@@ -193,6 +214,8 @@ def print_table(rows: Sequence[Row]) -> None:
         ("events accepted", lambda r: r.events),
         ("events/s per instance", lambda r: f"{r.events_per_second_per_instance:.1f}"),
         ("Redis round trips per event", lambda r: "-" if r.round_trips is None else f"{r.round_trips / r.events:.2f}"),
+        ("journal window p50 / p99 / max ms", _journal_window),
+        *((f"store {op} mean ms", _store_op(op)) for op in ("claim_event", "lock", "commit", "journal_record")),
         ("wall time s", lambda r: f"{r.seconds:.0f}"),
     ]
     width = max(len(label) for label, _ in metrics)
@@ -206,19 +229,35 @@ def print_table(rows: Sequence[Row]) -> None:
         print("failed:", audit.server_call_id[-12:], dict(audit.executed), dict(audit.duplicates))
 
 
+def _journal_window(row: Row) -> str:
+    if not row.journal_ms:
+        return "-"
+    values = row.journal_ms
+    return f"{_percentile(values, 0.5):.1f} / {_percentile(values, 0.99):.1f} / {max(values):.0f}"
+
+
+def _store_op(operation: str) -> Any:
+    def value(row: Row) -> str:
+        found = row.store_ms.get(operation)
+        return "-" if found is None else f"{found:.2f}"
+
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=15.0, help="new calls per second")
     parser.add_argument("--instances", type=int, default=3)
     parser.add_argument("--kill-every", type=float, default=10.0, help="seconds between SIGKILLs (redis run)")
+    parser.add_argument("--fsync", choices=["always", "everysec"], default="everysec", help="the Redis AOF policy")
     args = parser.parse_args(argv)
 
     async def both() -> list[Row]:
         memory = await run("memory", backend="memory", instances=1, calls=args.calls, rate=args.rate, kill_every=None)
         shared = await run(
             "redis", backend="redis", instances=args.instances, calls=args.calls, rate=args.rate,
-            kill_every=args.kill_every,
+            kill_every=args.kill_every, fsync=args.fsync,
         )  # fmt: skip
         return [memory, shared]
 

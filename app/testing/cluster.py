@@ -72,8 +72,13 @@ class Instance:
 
 @dataclass
 class PrivateRedis:
-    """A redis-server of the test's own on an ephemeral port, persisting every write (AOF, fsync always), so it can
-    be killed and restarted mid-run without losing acknowledged state. Never the shared server.
+    """A redis-server of the test's own on an ephemeral port, persisting every write to an append-only file. Never
+    the shared server.
+
+    ``fsync="always"`` (the default) makes every acknowledged write durable, so the server can be SIGKILLed and
+    restarted mid-run without losing state; every write then waits for a disk flush (milliseconds, more on a busy
+    disk). ``fsync="everysec"`` is what production uses (docs/reliability.md): a SIGKILL of Redis may lose the
+    last second, writes do not wait for the disk.
 
     Example::
 
@@ -81,6 +86,7 @@ class PrivateRedis:
             ...; await redis.restart(down_for=1.0)
     """
 
+    fsync: str = "always"
     directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="callwright-redis-")))
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
@@ -106,7 +112,7 @@ class PrivateRedis:
         if server is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         command = [server, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--dir", str(self.directory)]
-        command += ["--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"]
+        command += ["--appendonly", "yes", "--appendfsync", self.fsync, "--protected-mode", "no"]
         self.process = _spawn(command, None)
         await _wait_until(lambda: _redis_answers(self.port), "the private Redis to answer", 10.0)
 

@@ -1,0 +1,117 @@
+"""Measurements the soak takes beside its verdicts: the journal window and per-operation store latency.
+
+**Journal window**: for each journaled action (a play, a recognize), the time from the emulator receiving the
+request to the journal write landing in Redis. The landing is seen through Redis keyspace notifications
+(``notify-keyspace-events Kh``: an ``hset`` on a ``jrn:`` key), received by a thread of its own with a blocking
+client, so a busy event loop in this process does not delay the timestamp. Both ends are read on the machine's
+monotonic clock (the emulator's timeline counts from its own monotonic start), so the figure is an upper bound of
+the window: it also holds the emulator's own handling of the request and the notification's delivery.
+
+**Store latency**: every instance's ``callwright_store_operation_seconds`` histogram, read from ``/metrics`` (open
+in development) at the end of a run: mean per operation over the instances still alive.
+
+Example::
+
+    watcher = JournalWatcher(redis_url, prefix)
+    watcher.start()
+    ...
+    windows = watcher.windows(timeline, calls)   # milliseconds, one per journaled action
+    watcher.stop()
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import httpx
+import redis
+
+_JOURNALED = frozenset({"play", "recognize", "startContinuousDtmfRecognition", "stopContinuousDtmfRecognition"})
+_METRIC = re.compile(r'^callwright_store_operation_seconds_(sum|count)\{operation="([a-z_]+)"\} ([0-9.e+-]+)$')
+
+
+class JournalWatcher:
+    """Timestamps every journal write of one store prefix as Redis executes it (see the module docstring)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self._client = redis.Redis.from_url(url, decode_responses=True)
+        self._channel = f"__keyspace@0__:{prefix}jrn:*"
+        self._marker = f"{prefix}jrn:"
+        self.landed: list[tuple[float, str]] = []
+        self._pubsub: Any = None
+        self._thread: threading.Thread | None = None
+        self._running = False
+
+    def start(self) -> None:
+        self._client.config_set("notify-keyspace-events", "Kh")
+        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        self._pubsub.psubscribe(self._channel)
+        self._running = True
+        self._thread = threading.Thread(target=self._listen, name="journal-watcher", daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        while self._running:
+            try:
+                message = self._pubsub.get_message(timeout=0.2)
+            except (redis.RedisError, OSError, ValueError):
+                return
+            if message is not None and message.get("data") == "hset":
+                at = time.monotonic()
+                channel = str(message["channel"])
+                self.landed.append((at, channel.split(self._marker, 1)[1]))
+
+    def stop(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.join(2)
+        if self._pubsub is not None:
+            self._pubsub.close()
+        self._client.close()
+
+    def windows(self, timeline: Any, calls: Iterable[str]) -> list[float]:
+        """Milliseconds from the emulator receiving each journaled request to its journal write landing.
+
+        Each journal write of event ``E`` is paired with the latest journaled request of ``E``'s call the emulator
+        received before the write landed (a call's events run one at a time, so that is the request it records).
+        """
+        start = timeline._start  # the emulator's timeline counts seconds from this monotonic instant
+        call_of: dict[str, str] = {}
+        requests: dict[str, list[float]] = defaultdict(list)
+        for server_call_id in calls:
+            for entry in timeline.for_call(server_call_id):
+                if entry.kind == "callback":
+                    event = entry.detail.get("event") or {}
+                    if event.get("id"):
+                        call_of[str(event["id"])] = server_call_id
+                elif entry.kind == "request" and entry.name in _JOURNALED and not entry.detail.get("fault"):
+                    requests[server_call_id].append(start + entry.at)
+        found: list[float] = []
+        for landed_at, event_id in self.landed:
+            sent = [at for at in requests.get(call_of.get(event_id, ""), []) if at <= landed_at]
+            if sent:
+                found.append((landed_at - max(sent)) * 1000)
+        return found
+
+
+async def store_latency(urls: Sequence[str]) -> dict[str, float]:
+    """Mean milliseconds per store operation, over the instances at ``urls`` that answer."""
+    sums: dict[str, float] = defaultdict(float)
+    counts: dict[str, float] = defaultdict(float)
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        for url in urls:
+            try:
+                text = (await client.get(f"{url}/metrics")).text
+            except httpx.HTTPError:
+                continue
+            for line in text.splitlines():
+                match = _METRIC.match(line)
+                if match:
+                    kind, operation, value = match.groups()
+                    (sums if kind == "sum" else counts)[operation] += float(value)
+    return {op: sums[op] / counts[op] * 1000 for op in sorted(counts) if counts[op]}
