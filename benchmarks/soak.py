@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,7 @@ class Row:
     round_trips: int | None = None
     journal_ms: list[float] = field(default_factory=list)
     store_ms: dict[str, float] = field(default_factory=dict)
+    refused: Counter[str] = field(default_factory=Counter)
 
     @property
     def events_per_second_per_instance(self) -> float:
@@ -98,7 +100,7 @@ async def run(
                         await cluster.start(instance.index)
         seconds = (last_end or time.monotonic()) - started
         timeline = cluster.emulator.app.state.world.timeline
-        events, answer_ms = _events_and_answer_latency(timeline, placed)
+        events, answer_ms, refused = _events_and_answer_latency(timeline, placed)
         after = await _store_commands(redis.url) if redis else 0
         journal_ms: list[float] = []
         if watcher is not None:
@@ -108,6 +110,7 @@ async def run(
         return Row(
             name, instances, tally, seconds, events, answer_ms, kills=kills,
             round_trips=(after - before) if redis else None, journal_ms=journal_ms, store_ms=store_ms,
+            refused=refused,
         )  # fmt: skip
 
 
@@ -169,18 +172,21 @@ async def _judge(cluster: Cluster, calls: Sequence[str], *, deadline: float) -> 
     return tally, last_end
 
 
-def _events_and_answer_latency(timeline: Any, calls: Sequence[str]) -> tuple[int, list[float]]:
+def _events_and_answer_latency(timeline: Any, calls: Sequence[str]) -> tuple[int, list[float], Counter[str]]:
     events = 0
     latencies: list[float] = []
+    refused: Counter[str] = Counter()
     for server_call_id in calls:
         entries = timeline.for_call(server_call_id)
-        accepted = [e for e in entries if e.kind in ("callback", "incoming_call") and e.detail.get("status") == 200]
+        deliveries = [e for e in entries if e.kind in ("callback", "incoming_call") and "status" in e.detail]
+        accepted = [e for e in deliveries if e.detail["status"] == 200]
+        refused.update(f"{e.kind} {e.detail['status'] or 'no answer'}" for e in deliveries if e.detail["status"] != 200)
         events += len(accepted)
         incoming = next((e.at for e in entries if e.kind == "note" and e.name == "IncomingCall"), None)
         answer = next((e.at for e in entries if e.kind == "request" and e.name == "answer"), None)
         if incoming is not None and answer is not None:
             latencies.append((answer - incoming) * 1000)
-    return events, latencies
+    return events, latencies, refused
 
 
 async def _store_commands(url: str) -> int:
@@ -224,6 +230,8 @@ def print_table(rows: Sequence[Row]) -> None:
         print(f"{label:{width}}  " + "  ".join(f"{value(row)!s:>16}" for row in rows))
     ratio = _percentile(rows[-1].answer_ms, 0.5) / _percentile(rows[0].answer_ms, 0.5)
     print(f"\nanswer latency p50, redis/memory: {ratio:.2f}x")
+    for row in rows:
+        print(f"deliveries not accepted ({row.name}):", dict(row.refused) or "none")
     failures = [audit for row in rows for audit in row.tally.failures][:5]
     for audit in failures:
         print("failed:", audit.server_call_id[-12:], dict(audit.executed), dict(audit.duplicates))
