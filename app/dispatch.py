@@ -1,9 +1,9 @@
 """The dispatcher: claim the event, lock the call and load its session, route, run the handler, commit.
 
 It is the one path every event takes, over HTTP or through ``await app.dispatch(event)`` in a unit test, and the
-one owner of a call's :class:`~app.session.CallSession`. Three store operations per event (see
-:mod:`app.state.base`): claim; lock + load; commit (save the session and any shared state, mark the event done,
-release the locks).
+one owner of a call's :class:`~app.session.CallSession`. Two store operations per event when the call's lock is
+free (see :mod:`app.state.base`): claim + lock + load; commit (save the session and any shared state, mark the
+event done, release the locks).
 """
 
 from __future__ import annotations
@@ -111,19 +111,28 @@ class Dispatcher:
         reached or refused a stale write, and :class:`~app.errors.EventInProgress` when another delivery of the
         event is being processed. A failing handler is contained (its router's error handler runs).
         """
-        try:
-            claim = await self.store.claim_event(event.id, self.settings.event_lease_seconds)
+        key = session_key(event.call_connection_id) if event.call_connection_id else None
+        try:  # one round trip when the call's lock is free; a lock not handed over abandons the claim (503)
+            claim, held = await self.store.claim_and_lock(
+                event.id,
+                self.settings.event_lease_seconds,
+                call_lock_name(event),
+                lock_lease_seconds=self.settings.call_lock_lease_seconds,
+                wait_seconds=self.settings.call_lock_wait_seconds,
+                load=key,
+                seed=seed,
+            )
         except Exception as error:
             raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
         if claim.status is ClaimStatus.DONE:
             self._log.info("event_duplicate", event_id=event.id, event_type=event.type)
             return Outcome.DUPLICATE
-        if claim.status is ClaimStatus.PROCESSING:
+        if claim.status is ClaimStatus.PROCESSING or held is None:
             self._log.info("event_in_progress", event_id=event.id, event_type=event.type)
             retry_after = max(1, math.ceil(claim.retry_after))
             raise EventInProgress("another delivery of this event is being processed", retry_after=retry_after)
         try:
-            return await self._run(event, claim, flow, seed)
+            return await self._run(event, claim, held, flow)
         except BaseException as error:
             # Handler errors are contained in _invoke: only infrastructure (or cancellation) reaches here. Free the
             # claim so a redelivery runs the event again.
@@ -167,9 +176,7 @@ class Dispatcher:
         found = value.get("server_call_id")
         return found if isinstance(found, str) else None
 
-    async def _run(self, event: CallEvent, claim: EventClaim, url_flow: str | None, seed: str | None) -> Outcome:
-        key = session_key(event.call_connection_id) if event.call_connection_id else None
-        held = await self._lock(call_lock_name(event), load=key, seed=seed)
+    async def _run(self, event: CallEvent, claim: EventClaim, held: Held, url_flow: str | None) -> Outcome:
         shared: dict[str, Held] = {}
         try:
             stored = held.document.value if held.document.value is not None else held.seed

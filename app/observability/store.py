@@ -56,6 +56,23 @@ class InstrumentedStore:
         call = self.inner.lock(name, lease_seconds=lease_seconds, wait_seconds=wait_seconds, load=load, seed=seed)
         return await self._timed("lock", call)
 
+    async def claim_and_lock(
+        self,
+        event_id: str,
+        lease_seconds: float,
+        name: str,
+        *,
+        lock_lease_seconds: float,
+        wait_seconds: float,
+        load: str | None = None,
+        seed: str | None = None,
+    ) -> tuple[EventClaim, Held | None]:
+        call = self.inner.claim_and_lock(
+            event_id, lease_seconds, name, lock_lease_seconds=lock_lease_seconds, wait_seconds=wait_seconds,
+            load=load, seed=seed,
+        )  # fmt: skip
+        return await self._timed("claim_and_lock", call)
+
     async def release(self, lease: Lease) -> None:
         await self._timed("release", self.inner.release(lease))
 

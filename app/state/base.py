@@ -5,14 +5,16 @@ The dispatcher is the store's only writer during an event; flows never see the s
 (:mod:`app.state.memory`), a Redis store for many. The same contract suite (``tests/state/contract.py``) runs
 against every implementation; a backend supplies only a factory.
 
-The happy path of one event is three store operations (three round trips for a networked store)::
+The happy path of one event is two store operations (two round trips for a networked store)::
 
-    claim = await store.claim_event(event.id, lease_seconds=30)           # 1. ACQUIRED / PROCESSING / DONE
-    held = await store.lock("call:" + server_call_id, load="session:" + call_connection_id,
-                            seed=seed, lease_seconds=30, wait_seconds=10)  # 2. lock + load (+ take seed)
+    claim, held = await store.claim_and_lock(                              # 1. ACQUIRED / PROCESSING / DONE,
+        event.id, 30, "call:" + server_call_id, load="session:" + call_connection_id,  # and when ACQUIRED:
+        seed=seed, lock_lease_seconds=30, wait_seconds=10)                 #    lock + load (+ take seed)
     ...                                                                    #    run the handler
     await store.commit([Write(held.document.key, held.document.version, new_value, ttl, held.lease)],
-                       release=[held.lease], finish=claim, dedup_ttl_seconds=900)  # 3. CAS + done + unlock
+                       release=[held.lease], finish=claim, dedup_ttl_seconds=900)  # 2. CAS + done + unlock
+
+``claim_and_lock`` is ``claim_event`` then ``lock``, in one round trip when the lock is free.
 
 Names and keys
     Lock *names* and document *keys* are two separate namespaces chosen by the caller (the dispatcher uses
@@ -62,6 +64,12 @@ Values
       expires on its own). A seed can be taken once.
 
     ``release(lease)`` frees the lock for the next waiter; a no-op if the lease no longer holds it.
+
+    ``claim_and_lock(event_id, lease_seconds, name, lock_lease_seconds=, wait_seconds=, load=, seed=)`` claims the
+    event exactly as ``claim_event`` does and, only when the claim is ``ACQUIRED``, takes lock ``name`` exactly as
+    ``lock`` does (same FIFO order, wait, load and seed); it returns ``(claim, held)``, ``held`` None unless
+    acquired. A free lock is taken in the same operation as the claim. If the lock is not handed over
+    (``LockTimeout``) or the caller is cancelled while waiting, the claim is abandoned before the error propagates.
 
 3. Versioned compare-and-set (``read``, ``commit``)
     Each document has a version: 0 when absent, and every write sets it to ``expected + 1``. Deleting a
@@ -223,6 +231,18 @@ class StateStore(Protocol):
         load: str | None = None,
         seed: str | None = None,
     ) -> Held: ...
+
+    async def claim_and_lock(
+        self,
+        event_id: str,
+        lease_seconds: float,
+        name: str,
+        *,
+        lock_lease_seconds: float,
+        wait_seconds: float,
+        load: str | None = None,
+        seed: str | None = None,
+    ) -> tuple[EventClaim, Held | None]: ...
 
     async def release(self, lease: Lease) -> None: ...
 

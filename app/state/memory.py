@@ -227,6 +227,29 @@ class MemoryStateStore:
             await self._wait(name, state, token, lease_seconds, now + wait_seconds)
         return self._load(Lease(name, token, state.fence), load, seed)
 
+    async def claim_and_lock(
+        self,
+        event_id: str,
+        lease_seconds: float,
+        name: str,
+        *,
+        lock_lease_seconds: float,
+        wait_seconds: float,
+        load: str | None = None,
+        seed: str | None = None,
+    ) -> tuple[EventClaim, Held | None]:
+        claim = await self.claim_event(event_id, lease_seconds)
+        if claim.status is not ClaimStatus.ACQUIRED:
+            return claim, None
+        try:
+            held = await self.lock(
+                name, lease_seconds=lock_lease_seconds, wait_seconds=wait_seconds, load=load, seed=seed
+            )
+        except BaseException:
+            await self.abandon_event(claim)
+            raise
+        return claim, held
+
     async def _wait(self, name: str, state: _Lock, token: str, lease_seconds: float, give_up_at: float) -> None:
         waiter = _Waiter(token, lease_seconds, asyncio.get_running_loop().create_future())
         state.waiters.append(waiter)

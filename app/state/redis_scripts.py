@@ -13,23 +13,25 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# KEYS[1] claim hash.  ARGV: token, lease_ms, keep_ms (how long a processing claim remembers its first time).
+# ARGV: token, lease_ms, keep_ms (how long a processing claim remembers its first time), on KEYS[1] the claim hash.
 # Fields: s = P (processing) | D (done); t = owner token; u = lease deadline (ms); f = first claim time (ms);
-# n = how many times the event was acquired.  Reply: {1, first_ms, n} acquired; {2, ms_left} processing; {3} done.
-CLAIM = (
-    _NOW
-    + """
-local token, lease, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local s = redis.call('HMGET', KEYS[1], 's', 't', 'u', 'f', 'n')
-if s[1] == 'D' then return {3} end
-if s[1] == 'P' and tonumber(s[3]) > now then return {2, tonumber(s[3]) - now} end
-local first = tonumber(s[4]) or now
-local runs = (tonumber(s[5]) or 0) + 1
-redis.call('HSET', KEYS[1], 's', 'P', 't', token, 'u', now + lease, 'f', first, 'n', runs)
-redis.call('PEXPIRE', KEYS[1], math.max(keep, lease))
-return {1, first, runs}
+# n = how many times the event was acquired.  Returns {1, first_ms, n} acquired; {2, ms_left} processing; {3} done.
+_CLAIM_FUNCTION = """
+local function claim()
+  local token, lease, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+  local s = redis.call('HMGET', KEYS[1], 's', 't', 'u', 'f', 'n')
+  if s[1] == 'D' then return {3} end
+  if s[1] == 'P' and tonumber(s[3]) > now then return {2, tonumber(s[3]) - now} end
+  local first = tonumber(s[4]) or now
+  local runs = (tonumber(s[5]) or 0) + 1
+  redis.call('HSET', KEYS[1], 's', 'P', 't', token, 'u', now + lease, 'f', first, 'n', runs)
+  redis.call('PEXPIRE', KEYS[1], math.max(keep, lease))
+  return {1, first, runs}
+end
 """
-)
+
+# KEYS[1] claim hash.  ARGV: token, lease_ms, keep_ms.  Reply: claim's (above).
+CLAIM = _NOW + _CLAIM_FUNCTION + "\nreturn claim()\n"
 
 # KEYS[1] claim hash.  ARGV: token, mode (done | abandon), dedup_ms.  A no-op unless ``token`` owns the live claim.
 # Abandoning ends the lease now but keeps the first claim time, so a re-run repeats its ACS requests with the same
@@ -49,47 +51,70 @@ return 1
 """
 )
 
-# Fair lease lock, then load.  KEYS: 1 holder, 2 fence counter, 3 queue (zset by ticket), 4 waiter liveness (zset by
-# deadline), 5 ticket counter, 6 document hash ('' = none), 7 seed ('' = none).
-# ARGV: token, lease_ms, waiter_ttl_ms, fence_keep_ms.
-# A waiter joins the queue on its first attempt and must poll again within waiter_ttl_ms, or it is dropped (it
-# died or gave up). Reply: {1, fence, version, data, seed} when granted, {0} while waiting.
+# Fair lease lock, then load.  K (a key table): 1 holder, 2 fence counter, 3 queue (zset by ticket), 4 waiter
+# liveness (zset by deadline), 5 ticket counter, 6 document hash ('' = none), 7 seed ('' = none).
+# A waiter joins the queue on its first attempt and must poll again within waiter_ttl ms, or it is dropped (it
+# died or gave up). Returns {1, fence, version, data, seed} when granted, {0} while waiting.
+_ACQUIRE_FUNCTION = """
+local function acquire(K, token, lease, waiter_ttl, keep)
+  local dead = redis.call('ZRANGEBYSCORE', K[4], '-inf', now)
+  for i = 1, #dead do
+    redis.call('ZREM', K[3], dead[i])
+    redis.call('ZREM', K[4], dead[i])
+  end
+  local holder = redis.call('GET', K[1])
+  if holder ~= token and (holder or redis.call('ZCARD', K[3]) > 0) then
+    if not redis.call('ZSCORE', K[3], token) then
+      redis.call('ZADD', K[3], redis.call('INCR', K[5]), token)
+    end
+    if holder or redis.call('ZRANGE', K[3], 0, 0)[1] ~= token then
+      redis.call('ZADD', K[4], now + waiter_ttl, token)
+      local ttl = lease + waiter_ttl
+      for i = 3, 5 do redis.call('PEXPIRE', K[i], ttl) end
+      return {0}
+    end
+    redis.call('ZREM', K[3], token)
+    redis.call('ZREM', K[4], token)
+  end
+  redis.call('SET', K[1], token, 'PX', lease)
+  local fence = redis.call('INCR', K[2])
+  redis.call('PEXPIRE', K[2], keep)
+  local version, data, seed = 0, '', ''
+  if K[6] ~= '' then
+    local doc = redis.call('HMGET', K[6], 'v', 'd')
+    version, data = tonumber(doc[1]) or 0, doc[2] or ''
+  end
+  if K[7] ~= '' and data == '' then
+    seed = redis.call('GET', K[7]) or ''
+    if seed ~= '' then redis.call('DEL', K[7]) end
+  end
+  return {1, fence, version, data, seed}
+end
+"""
+
+# KEYS: the lock's 7 keys (see _ACQUIRE_FUNCTION).  ARGV: token, lease_ms, waiter_ttl_ms, fence_keep_ms.
 ACQUIRE = (
     _NOW
+    + _ACQUIRE_FUNCTION
     + """
-local token, lease, waiter_ttl, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local dead = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
-for i = 1, #dead do
-  redis.call('ZREM', KEYS[3], dead[i])
-  redis.call('ZREM', KEYS[4], dead[i])
-end
-local holder = redis.call('GET', KEYS[1])
-if holder ~= token and (holder or redis.call('ZCARD', KEYS[3]) > 0) then
-  if not redis.call('ZSCORE', KEYS[3], token) then
-    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), token)
-  end
-  if holder or redis.call('ZRANGE', KEYS[3], 0, 0)[1] ~= token then
-    redis.call('ZADD', KEYS[4], now + waiter_ttl, token)
-    local ttl = lease + waiter_ttl
-    for i = 3, 5 do redis.call('PEXPIRE', KEYS[i], ttl) end
-    return {0}
-  end
-  redis.call('ZREM', KEYS[3], token)
-  redis.call('ZREM', KEYS[4], token)
-end
-redis.call('SET', KEYS[1], token, 'PX', lease)
-local fence = redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], keep)
-local version, data, seed = 0, '', ''
-if KEYS[6] ~= '' then
-  local doc = redis.call('HMGET', KEYS[6], 'v', 'd')
-  version, data = tonumber(doc[1]) or 0, doc[2] or ''
-end
-if KEYS[7] ~= '' and data == '' then
-  seed = redis.call('GET', KEYS[7]) or ''
-  if seed ~= '' then redis.call('DEL', KEYS[7]) end
-end
-return {1, fence, version, data, seed}
+return acquire(KEYS, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+"""
+)
+
+# Claim the event and, when acquired, try its call's lock in the same round trip.  KEYS: 1 claim hash, 2-8 the
+# lock's keys (see _ACQUIRE_FUNCTION).  ARGV: 1 claim token, 2 lease_ms, 3 keep_ms, 4 lock token, 5 lock lease_ms,
+# 6 waiter_ttl_ms, 7 fence_keep_ms.  Reply: {3} done; {2, ms_left} processing; {1, first_ms, n, <acquire's reply>}
+# acquired (the lock granted, or the caller queued for it, as ACQUIRE's first attempt).
+CLAIM_LOCK = (
+    _NOW
+    + _CLAIM_FUNCTION
+    + _ACQUIRE_FUNCTION
+    + """
+local claimed = claim()
+if claimed[1] ~= 1 then return claimed end
+local lock = {KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]}
+local held = acquire(lock, ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+return {1, claimed[2], claimed[3], held[1], held[2], held[3], held[4], held[5]}
 """
 )
 

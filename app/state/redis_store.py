@@ -1,7 +1,8 @@
 """The Redis state store: the store contract (:mod:`app.state.base`) across every instance and worker.
 
-Each operation is one Lua script (:mod:`app.state.redis_scripts`), so the happy path of an event costs three round
-trips: claim the event; lock the call and load its session; save, mark the event done and release the lock.
+Each operation is one Lua script (:mod:`app.state.redis_scripts`), so the happy path of an event costs two round
+trips: claim the event, lock the call and load its session (one script while the lock is free); save, mark the
+event done and release the lock.
 Key layout, under the configured prefix ``P``::
 
     P evt:<event id>       claim hash (state, owner token, lease deadline, first claim time, runs)
@@ -9,6 +10,7 @@ Key layout, under the configured prefix ``P``::
     P lock:<name>:queue    waiters by ticket (FIFO)              P lock:<name>:alive  waiters' poll deadlines
     P lock:<name>:ticket   ticket counter                        P doc:<key>          document hash (v, d, f)
     P seed:<seed>          a seed (JSON text)                    P jrn:<event id>     action journal hash
+    P tok:<sha256>         a callback token's body digest (app.auth.redis_replay)
 
 Every key has a TTL. Not for Redis Cluster (one script touches keys of several slots): use a single primary
 (Azure Cache for Redis Basic/Standard/Premium without clustering).
@@ -75,6 +77,7 @@ class RedisStateStore:
         self.round_trips = 0
         self._arrivals: dict[str, _Arrivals] = {}
         self._claim = client.register_script(scripts.CLAIM)
+        self._claim_lock = client.register_script(scripts.CLAIM_LOCK)
         self._settle = client.register_script(scripts.SETTLE)
         self._acquire = client.register_script(scripts.ACQUIRE)
         self._leave = client.register_script(scripts.LEAVE)
@@ -96,6 +99,15 @@ class RedisStateStore:
             health_check_interval=30,
         )
         return cls(client, prefix=prefix)
+
+    @property
+    def client(self) -> aioredis.Redis:
+        """The connection pool (other shared data of the app, such as callback-token bindings, uses it too)."""
+        return self._client
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
 
     # ---- keys ---------------------------------------------------------------------------------------------------
 
@@ -132,18 +144,35 @@ class RedisStateStore:
         reply = await self._call(
             self._claim, keys=[self._claim_key(event_id)], args=[token, _ms(lease_seconds), _FIRST_SENT_KEEP_MS]
         )
-        status = int(reply[0])
-        if status == 1:
-            return EventClaim(
-                event_id,
-                ClaimStatus.ACQUIRED,
-                token,
-                first_claimed_at=int(reply[1]) / 1000,
-                attempt=int(reply[2]),
-            )
-        if status == 2:
-            return EventClaim(event_id, ClaimStatus.PROCESSING, retry_after=max(int(reply[1]), 1) / 1000)
-        return EventClaim(event_id, ClaimStatus.DONE)
+        return _claim_from(event_id, token, reply)
+
+    async def claim_and_lock(
+        self,
+        event_id: str,
+        lease_seconds: float,
+        name: str,
+        *,
+        lock_lease_seconds: float,
+        wait_seconds: float,
+        load: str | None = None,
+        seed: str | None = None,
+    ) -> tuple[EventClaim, Held | None]:
+        token = secrets.token_hex(12)
+        keys, args = self._lock_request(name, lock_lease_seconds, load, seed)
+        claim_args: list[str | int] = [token, _ms(lease_seconds), _FIRST_SENT_KEEP_MS]
+        first = await self._first_attempt(
+            name, self._claim_lock, [self._claim_key(event_id), *keys], [*claim_args, *args]
+        )
+        claim = _claim_from(event_id, token, first)
+        if claim.status is not ClaimStatus.ACQUIRED:
+            return claim, None
+        try:
+            held = await self._hold(name, keys, args, wait_seconds, load, first=first[3:])
+        except BaseException:
+            with contextlib.suppress(StoreUnavailable):  # unreachable: the claim's lease frees it
+                await asyncio.shield(self.abandon_event(claim))
+            raise
+        return claim, held
 
     async def finish_event(self, claim: EventClaim, dedup_ttl_seconds: float) -> None:
         await self._settle_claim(claim, "done", dedup_ttl_seconds)
@@ -167,13 +196,31 @@ class RedisStateStore:
         load: str | None = None,
         seed: str | None = None,
     ) -> Held:
+        keys, args = self._lock_request(name, lease_seconds, load, seed)
+        return await self._hold(name, keys, args, wait_seconds, load)
+
+    def _lock_request(
+        self, name: str, lease_seconds: float, load: str | None, seed: str | None
+    ) -> tuple[list[str], list[str | int]]:
         token = secrets.token_hex(12)
         keys = [*self._lock_keys(name), self._doc_key(load) if load else "", self._seed_key(seed) if seed else ""]
-        args: list[str | int] = [token, _ms(lease_seconds), _WAITER_TTL_MS, _FENCE_KEEP_MS]
+        return keys, [token, _ms(lease_seconds), _WAITER_TTL_MS, _FENCE_KEEP_MS]
+
+    async def _hold(
+        self,
+        name: str,
+        keys: list[str],
+        args: list[str | int],
+        wait_seconds: float,
+        load: str | None,
+        *,
+        first: Any = None,
+    ) -> Held:
+        """Poll until the lock is handed over (``first``: the reply of an attempt already made, if any)."""
         give_up_at = time.monotonic() + wait_seconds
         pause = _POLL_MIN_SECONDS
         try:
-            reply = await self._first_attempt(name, keys, args)
+            reply = first if first is not None else await self._first_attempt(name, self._acquire, keys, args)
             while int(reply[0]) != 1:
                 if time.monotonic() + pause > give_up_at:
                     raise LockTimeout(f"lock {name!r} not handed over within {wait_seconds:g} s")
@@ -181,13 +228,13 @@ class RedisStateStore:
                 pause = min(pause * 2, _POLL_MAX_SECONDS)
                 reply = await self._call(self._acquire, keys=keys, args=args)
         except (LockTimeout, asyncio.CancelledError):
-            await self._leave_queue(name, token)
+            await self._leave_queue(name, str(args[0]))
             raise
         _, fence, version, data, seed_text = reply
         document = Document(load or "", decode_json(data) if data else None, int(version))
-        return Held(Lease(name, token, int(fence)), document, decode_json(seed_text) if seed_text else None)
+        return Held(Lease(name, str(args[0]), int(fence)), document, decode_json(seed_text) if seed_text else None)
 
-    async def _first_attempt(self, name: str, keys: list[str], args: list[str | int]) -> Any:
+    async def _first_attempt(self, name: str, script: Any, keys: list[str], args: list[str | int]) -> Any:
         """The first acquire of each waiter of ``name`` in this process goes out in call order, so a waiter that
         happens to need a new connection cannot overtake one that asked earlier (FIFO holds within a process as
         well as across processes)."""
@@ -197,7 +244,7 @@ class RedisStateStore:
         arrival.users += 1
         try:
             async with arrival.lock:
-                return await self._call(self._acquire, keys=keys, args=args)
+                return await self._call(script, keys=keys, args=args)
         finally:
             arrival.users -= 1
             if arrival.users == 0 and self._arrivals.get(name) is arrival:
@@ -287,6 +334,17 @@ class RedisStateStore:
 class _Arrivals:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0
+
+
+def _claim_from(event_id: str, token: str, reply: Any) -> EventClaim:
+    status = int(reply[0])
+    if status == 1:
+        return EventClaim(
+            event_id, ClaimStatus.ACQUIRED, token, first_claimed_at=int(reply[1]) / 1000, attempt=int(reply[2])
+        )
+    if status == 2:
+        return EventClaim(event_id, ClaimStatus.PROCESSING, retry_after=max(int(reply[1]), 1) / 1000)
+    return EventClaim(event_id, ClaimStatus.DONE)
 
 
 def _ms(seconds: float) -> int:

@@ -185,6 +185,52 @@ class StoreContract:
             await lock(store, wait_seconds=0.1)  # still held by `current`
         await store.release(current.lease)
 
+    async def test_claim_and_lock_claims_then_locks_and_loads(self, store: StateStore) -> None:
+        setup = await lock(store, load="doc:1")
+        await store.commit([write(setup, {"step": "menu"})], release=[setup.lease])
+        claim, held = await store.claim_and_lock(
+            "evt-1", LEASE, "call:1", lock_lease_seconds=LEASE, wait_seconds=WAIT, load="doc:1"
+        )
+        assert claim.status is ClaimStatus.ACQUIRED and held is not None
+        assert held.lease.fence > setup.lease.fence and held.document.value == {"step": "menu"}
+        assert (await store.claim_event("evt-1", LEASE)).status is ClaimStatus.PROCESSING
+        with pytest.raises(LockTimeout):  # the lock is held
+            await lock(store, wait_seconds=0.1)
+        await store.commit([], release=[held.lease], finish=claim, dedup_ttl_seconds=TTL)
+
+    async def test_claim_and_lock_leaves_the_lock_alone_for_a_duplicate_or_an_event_in_progress(
+        self, store: StateStore
+    ) -> None:
+        done = await store.claim_event("evt-done", LEASE)
+        await store.finish_event(done, TTL)
+        await store.claim_event("evt-busy", LEASE)
+        for event_id, status in (("evt-done", ClaimStatus.DONE), ("evt-busy", ClaimStatus.PROCESSING)):
+            claim, held = await store.claim_and_lock(
+                event_id, LEASE, "call:1", lock_lease_seconds=LEASE, wait_seconds=WAIT
+            )
+            assert claim.status is status and held is None
+        free = await lock(store, wait_seconds=0.1)  # neither took nor queued for the lock
+        await store.release(free.lease)
+
+    async def test_claim_and_lock_waits_its_turn_and_abandons_the_claim_when_the_lock_never_comes(
+        self, store: StateStore
+    ) -> None:
+        holder = await lock(store)
+        queued = asyncio.create_task(
+            store.claim_and_lock("evt-1", LEASE, "call:1", lock_lease_seconds=LEASE, wait_seconds=WAIT)
+        )
+        await asyncio.sleep(0.05)
+        behind = asyncio.create_task(lock(store))
+        await asyncio.sleep(0.05)
+        await store.release(holder.lease)
+        claim, held = await asyncio.wait_for(queued, 5)  # FIFO: before the waiter that came after it
+        assert claim.status is ClaimStatus.ACQUIRED and held is not None and not behind.done()
+        with pytest.raises(LockTimeout):
+            await store.claim_and_lock("evt-2", LEASE, "call:1", lock_lease_seconds=LEASE, wait_seconds=0.2)
+        assert (await store.claim_event("evt-2", LEASE)).status is ClaimStatus.ACQUIRED  # abandoned: free again
+        await store.release(held.lease)
+        await store.release((await asyncio.wait_for(behind, 5)).lease)
+
     # --- 3. versioned compare-and-set -----------------------------------------------------------------------------
 
     async def test_lock_loads_the_latest_document_in_the_same_operation(self, store: StateStore) -> None:
