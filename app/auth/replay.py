@@ -6,9 +6,9 @@ event". So a token cannot be tied to a call from its claims; instead, each token
 first body it authenticated, for the token's lifetime. The same token with the same body (a redelivery) is let
 through (event de-duplication then makes it a no-op); the same token with any other body is refused (401).
 
-:class:`TokenBindings` is the interface; :class:`MemoryTokenBindings` keeps the bindings in the process. With
-several instances behind a load balancer, back it with the shared store (one ``SET key digest NX PX ttl``, then
-compare on a miss) so a replay to another instance is refused too.
+:class:`TokenBindings` is the interface; :class:`MemoryTokenBindings` keeps the bindings in the process. With the
+Redis store, :func:`bindings_for` gives :class:`~app.auth.redis_replay.RedisTokenBindings` instead, shared by every
+instance (one ``SET key digest NX PX ttl``, then compare on a miss), so a replay to another instance is refused too.
 
 Example::
 
@@ -31,6 +31,22 @@ class TokenBindings(Protocol):
     async def bind(self, token: bytes, body: bytes, ttl_seconds: float) -> bool:
         """Bind ``token`` to ``body`` for ``ttl_seconds``. True when the token is new, or already bound to ``body``."""
         ...
+
+
+def bindings_for(store: object) -> TokenBindings:
+    """Bindings every instance shares when ``store`` is the Redis store (same server and prefix); else in-process.
+
+    Example::
+
+        endpoint = EventsEndpoint(settings, ..., token_bindings=bindings_for(state_store))
+    """
+    from app.state.redis_store import RedisStateStore  # the memory store's deployments never reach Redis
+
+    if isinstance(store, RedisStateStore):
+        from app.auth.redis_replay import RedisTokenBindings
+
+        return RedisTokenBindings.sharing(store)
+    return MemoryTokenBindings()
 
 
 class MemoryTokenBindings:

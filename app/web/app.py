@@ -22,6 +22,7 @@ from app.actions.call import CallActions
 from app.actions.client import acs_credential, build_client
 from app.auth.eventgrid import EventGridAuthenticator
 from app.auth.jwt import CallbackTokenValidator
+from app.auth.replay import bindings_for
 from app.dispatch import ActionsFactory, Dispatcher, Outcome
 from app.events import CallEvent
 from app.logging import configure_logging, write_logs_directly
@@ -166,6 +167,7 @@ def create_app(
         ),
         sink=telemetry.observe_sink(dispatcher),
         observer=telemetry.observer,
+        token_bindings=bindings_for(state_store),
     )
 
     media = MediaEndpoint(

@@ -44,6 +44,7 @@ from app.auth.replay import MemoryTokenBindings, TokenBindings
 from app.events import CallEvent, EventParseError, SubscriptionValidation, parse_events
 from app.logging import bind_call, collect_actions
 from app.observability.edge import DeliveryObserver
+from app.state.errors import StateError
 from app.web.body import BodyError, check_content_type, decode_json, read_limited
 from app.web.channels import Channel, channel_problem
 from app.web.errors import error_response
@@ -91,7 +92,8 @@ class EventsEndpoint:
     """The raw ASGI app behind ``/Events`` (see the module docstring for the rules).
 
     ``token_bindings`` remembers which body each callback token came with (replay protection, see
-    :mod:`app.auth.replay`); it defaults to an in-process memory.
+    :mod:`app.auth.replay`); it defaults to an in-process memory (``create_app`` shares Redis's with the Redis
+    store). Bindings that cannot be reached answer 503 + ``Retry-After``.
 
     ``callbacks``/``eventgrid`` may be None only when the matching ``allow_unauthenticated_*`` setting is on;
     otherwise a missing authenticator refuses every request of that channel (fail closed).
@@ -205,7 +207,12 @@ class EventsEndpoint:
     async def _bind_token(self, token: VerifiedToken, body: bytes) -> None:
         """A callback token authenticates one body: replayed with another body (another call's), it is refused."""
         lifetime = token.expires_at + self.settings.jwt_leeway_seconds - time.time()
-        if not await self.token_bindings.bind(token.fingerprint, hashlib.sha256(body).digest(), lifetime):
+        try:
+            bound = await self.token_bindings.bind(token.fingerprint, hashlib.sha256(body).digest(), lifetime)
+        except StateError as error:  # shared bindings (Redis) unreachable: fail closed, retryably
+            response = _error(503, "unavailable", "try again later", {"Retry-After": "1"})
+            raise _Rejected(response, f"token bindings unavailable: {type(error).__name__}") from None
+        if not bound:
             response = _error(401, "unauthorized", "not authenticated", {"WWW-Authenticate": "Bearer"})
             raise _Rejected(response, "callback token replayed with another body")
 

@@ -9,10 +9,12 @@ Leases are short (2 s) so that a killed instance's events are taken over inside 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
+import httpx
 import pytest
 
 from app.testing.cluster import Cluster, PrivateRedis
@@ -56,8 +58,30 @@ async def test_duplicated_and_reordered_callbacks_across_three_instances(prefix:
         await cluster.control.set_callback_fault("*", duplicate=2)
         calls = await asyncio.gather(*(place(cluster, i) for i in range(6)))
         tally = await judge(cluster, calls, deadline=40)
+        replayed = await replay_to_another_instance(cluster)
     assert tally.failures == [], tally.failures
     assert tally.calls == 6
+    assert replayed == (200, 401, 200)  # first use; the same token, another body, another instance; a redelivery
+
+
+async def replay_to_another_instance(cluster: Cluster) -> tuple[int, int, int]:
+    """One callback token presented to instance 0 with one body, then to instance 1 with another, then the first
+    body again to instance 2: the bindings live in Redis, so every instance knows the token's first body."""
+    token = cluster.emulator.app.state.delivery.tokens.mint()
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+
+    def body(event_id: str) -> bytes:
+        data = {"callConnectionId": "replay-call", "serverCallId": "replay-server", "correlationId": "c"}
+        event = {"id": event_id, "source": "calling/callConnections/replay-call", "specversion": "1.0"}
+        event |= {"type": "Microsoft.Communication.ParticipantsUpdated", "time": "2026-12-01T10:00:00Z", "data": data}
+        return json.dumps([event]).encode()
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        urls = [f"{instance.url}/Events" for instance in cluster.instances]
+        first = await http.post(urls[0], content=body("replay-1"), headers=headers)
+        other = await http.post(urls[1], content=body("replay-2"), headers=headers)
+        again = await http.post(urls[2], content=body("replay-1"), headers=headers)
+    return first.status_code, other.status_code, again.status_code
 
 
 async def test_sigkill_between_the_acs_request_and_the_state_write(prefix: str) -> None:

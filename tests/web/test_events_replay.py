@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import httpx
+from starlette.applications import Starlette
 
+from app.state.errors import StoreUnavailable
+from app.web.events_endpoint import EventsEndpoint
 from tests.web.conftest import RecordingSink, callback_headers, cloud_event
 from tests.web.keys import Signer
 
@@ -47,3 +51,26 @@ async def test_each_event_with_its_own_token_is_accepted(
         )
         assert response.status_code == 200
     assert [event.call_connection_id for event, _ in sink.events] == ["call-a", "call-b"]
+
+
+class UnreachableBindings:
+    """Shared bindings whose Redis does not answer."""
+
+    async def bind(self, token: bytes, body: bytes, ttl_seconds: float) -> bool:
+        raise StoreUnavailable("Redis unavailable: ConnectionError")
+
+
+async def test_unreachable_shared_bindings_answer_503_and_nothing_runs(
+    build_app: Callable[..., Starlette], signer: Signer, sink: RecordingSink
+) -> None:
+    app = build_app()
+    endpoint = app.routes[0].app  # type: ignore[attr-defined]
+    assert isinstance(endpoint, EventsEndpoint)
+    endpoint.token_bindings = UnreachableBindings()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://callwright.test") as client:
+        response = await client.post(
+            "/Events", content=for_call("e-1", "call-a"), headers=callback_headers(signer.mint())
+        )
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"  # the sender tries again
+    assert sink.events == []
