@@ -40,6 +40,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "emulator": Benchmark(
         "the emulator's capacity: callbacks/s, REST operations/s, concurrent calls", "benchmarks.simulator_bench"
     ),
+    "scaleout": Benchmark(
+        "throughput at saturation: 3 instances on Redis against 1 on the memory store, CPU per process",
+        "benchmarks.scaleout",
+    ),
     "devphone": Benchmark(
         "50 busy calls: the emulator with pages streaming, SSE batching, the page's key-press latency",
         "benchmarks.devphone_bench",

@@ -285,10 +285,12 @@ class Cluster:
     # ---- HAProxy ------------------------------------------------------------------------------------------------
 
     def haproxy_config(self, listen_fd: int) -> str:
-        """Round robin over the instances, health-checked on ``/readyz``; a refused connection goes elsewhere."""
-        servers = "\n".join(
-            f"  server app{i.index} 127.0.0.1:{i.port} check inter 200ms fall 1 rise 1" for i in self.instances
-        )
+        """Round robin over the instances, health-checked on ``/readyz`` every 200 ms; a server that refuses a
+        connection (or closes one without answering: it died mid-request) is marked down at once and the request is
+        retried on another server straight away (``redispatch 1``: every retry goes elsewhere, with no turn-around
+        wait). Retrying an event delivery is safe: a delivery whose event another instance holds is answered 503."""
+        check = "check inter 200ms fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down"
+        servers = "\n".join(f"  server app{i.index} 127.0.0.1:{i.port} {check}" for i in self.instances)
         return f"""global
   maxconn 8192
 defaults
@@ -297,7 +299,8 @@ defaults
   timeout client 60s
   timeout server 60s
   retries 3
-  option redispatch
+  option redispatch 1
+  retry-on conn-failure empty-response
 frontend callwright
   bind fd@{listen_fd}
   default_backend instances
