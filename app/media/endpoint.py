@@ -96,7 +96,7 @@ class MediaEndpoint:
         header_id = websocket.headers.get("x-ms-call-connection-id")
         await websocket.accept()
         try:
-            await self._serve(websocket, flow, header_id)
+            await self._serve(websocket, receive, flow, header_id)
         except WebSocketDisconnect:
             pass
         except Exception:
@@ -120,7 +120,7 @@ class MediaEndpoint:
             return POLICY_VIOLATION, error.reason
         return None
 
-    async def _serve(self, websocket: WebSocket, flow: str | None, header_id: str | None) -> None:
+    async def _serve(self, websocket: WebSocket, receive: Receive, flow: str | None, header_id: str | None) -> None:
         try:
             first = await asyncio.wait_for(websocket.receive_text(), FIRST_MESSAGE_SECONDS)
             metadata = parse_message(first)
@@ -132,7 +132,7 @@ class MediaEndpoint:
             call_id = _safe_id(metadata.call_connection_id) or _safe_id(header_id)
             await self._transcription(websocket, metadata, call_id, flow)
         elif isinstance(metadata, AudioMetadata):
-            await self._audio(websocket, metadata, _safe_id(header_id), flow)
+            await self._audio(websocket, receive, metadata, _safe_id(header_id), flow)
         else:
             self._log.warning("media_metadata_missing", reason="first message is not metadata")
             await websocket.close(code=UNSUPPORTED_DATA)
@@ -154,7 +154,7 @@ class MediaEndpoint:
             self._log.info("transcription_closed")
 
     async def _audio(
-        self, websocket: WebSocket, metadata: AudioMetadata, call_id: str | None, flow: str | None
+        self, websocket: WebSocket, receive: Receive, metadata: AudioMetadata, call_id: str | None, flow: str | None
     ) -> None:
         server_call_id = await self._server_call(call_id)
 
@@ -182,15 +182,35 @@ class MediaEndpoint:
                 self.dispatcher.dispatch_detached(opened, flow=flow, extra={"stream": stream})
             )
             try:
-                async for message in self._messages(websocket):
-                    if isinstance(message, AudioFrame):
-                        stream.push(message)
-                    elif isinstance(message, DtmfData):
-                        stream.press(message.data)
+                await self._frames(receive, stream)
             finally:
                 stream.close()
                 await _finish(handler)
                 self._log.info("media_stream_closed", frames=stream.received, dropped=stream.dropped)
+
+    async def _frames(self, receive: Receive, stream: MediaStream) -> None:
+        """The hot loop of an audio socket (50 messages a second per call): straight from the ASGI ``receive``,
+        without the WebSocket wrapper's per-message state checks; malformed messages are logged and skipped."""
+        while True:
+            event = await receive()
+            kind = event["type"]
+            if kind == "websocket.disconnect":
+                return
+            if kind != "websocket.receive":
+                continue
+            text = event.get("text")
+            if text is None:
+                self._log.warning("media_message_rejected", reason="binary message")
+                continue
+            try:
+                message = parse_message(text)
+            except StreamMessageError as error:
+                self._log.warning("media_message_rejected", reason=str(error))
+                continue
+            if isinstance(message, AudioFrame):
+                stream.push(message)
+            elif isinstance(message, DtmfData):
+                stream.press(message.data)
 
     async def _messages(self, websocket: WebSocket) -> AsyncIterator[StreamMessage]:
         """The socket's messages, typed; malformed ones are logged and skipped, unknown kinds ignored."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,8 +65,22 @@ class AudioMetadata(WireModel):
     length: int = 640  # bytes per frame
 
 
-class AudioFrame(WireModel):
-    """One 20 ms frame: ``pcm`` is 16-bit little-endian mono PCM; ``participant`` the speaker's raw id, if any."""
+@dataclass(frozen=True, slots=True)
+class AudioFrame:
+    """One 20 ms frame: ``pcm`` is 16-bit little-endian mono PCM; ``participant`` the speaker's raw id, if any.
+
+    A plain frozen dataclass rather than a pydantic model: a call sends 50 a second, and the canonical shape is
+    read by :func:`parse_message` without the model machinery (see :func:`_lean_audio_frame`).
+    """
+
+    timestamp: datetime | None = None
+    participant: str | None = None
+    pcm: bytes = b""
+    silent: bool = False
+
+
+class _AudioFrameWire(WireModel):
+    """The full validation of an ``audioData`` object, for any shape the lean reader does not take."""
 
     timestamp: datetime | None = None
     participant: str | None = Field(default=None, alias="participantRawID")
@@ -83,6 +99,9 @@ class AudioFrame(WireModel):
         except (binascii.Error, ValueError):
             raise ValueError("audio data is not base64") from None
 
+    def frame(self) -> AudioFrame:
+        return AudioFrame(timestamp=self.timestamp, participant=self.participant, pcm=self.pcm, silent=self.silent)
+
 
 class DtmfData(WireModel):
     data: str
@@ -95,9 +114,12 @@ _KINDS: dict[str, tuple[str, type[WireModel]]] = {
     "transcriptionmetadata": ("transcriptionMetadata", TranscriptionMetadata),
     "transcriptiondata": ("transcriptionData", TranscriptionData),
     "audiometadata": ("audioMetadata", AudioMetadata),
-    "audiodata": ("audioData", AudioFrame),
+    "audiodata": ("audioData", _AudioFrameWire),
     "dtmfdata": ("dtmfData", DtmfData),
 }
+# The timestamps ACS sends ("2024-11-15T19:16:12.925Z"); any other spelling goes to the model, whose reading of
+# dates is not quite datetime.fromisoformat's.
+_ACS_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 
 
 def parse_message(text: str | bytes) -> StreamMessage | None:
@@ -120,11 +142,42 @@ def parse_message(text: str | bytes) -> StreamMessage | None:
     body = payload.get(key, payload.get(key[0].upper() + key[1:]))
     if not isinstance(body, dict):
         raise StreamMessageError(f"{kind} message has no {key} object")
+    if model is _AudioFrameWire:
+        lean = _lean_audio_frame(body)
+        if lean is not None:
+            return lean
     try:
-        parsed: StreamMessage = model.model_validate(body)  # type: ignore[assignment]  # one of the union's models
+        parsed = model.model_validate(body)
     except ValidationError:
         raise StreamMessageError(f"{kind} message is malformed") from None
-    return parsed
+    if isinstance(parsed, _AudioFrameWire):
+        return parsed.frame()
+    return parsed  # type: ignore[return-value]  # one of the union's models
+
+
+def _lean_audio_frame(body: dict[str, Any]) -> AudioFrame | None:
+    """The frame of an ``audioData`` object in the shape ACS sends (camelCase keys; text ``data`` and
+    ``timestamp``, boolean ``silent``, text ``participantRawID``), read without pydantic; None for any other shape,
+    which the model then validates, so both paths give the same frame or the same error.
+    """
+    if "pcm" in body or "participant" in body:
+        return None  # the fields' own names, which the model also reads: it decides which one wins
+    data = body.get("data", "")
+    stamp = body.get("timestamp")
+    silent = body.get("silent", False)
+    participant = body.get("participantRawID")
+    if type(data) is not str or type(silent) is not bool:
+        return None
+    if participant is not None and type(participant) is not str:
+        return None
+    if stamp is not None and (type(stamp) is not str or not _ACS_TIMESTAMP.fullmatch(stamp)):
+        return None
+    try:
+        pcm = binascii.a2b_base64(data, strict_mode=True)
+        moment = datetime.fromisoformat(stamp) if stamp is not None else None
+    except ValueError:
+        return None  # not base64 (or an impossible date): the model has the last word
+    return AudioFrame(timestamp=moment, participant=participant, pcm=pcm, silent=silent)
 
 
 def outbound_audio(pcm: bytes) -> str:
