@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import json
 import math
 import re
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from simulator.streaming.audio import FRAME_SECONDS, frame_bytes, silence, tone_pcm, word_pcm
+from simulator.streaming.frame_text import FrameClock, SilentFrames, audio_data_text
 from simulator.streaming.results import media_streaming_update
 from simulator.streaming.socket import StreamSocket
 from simulator.streaming.subscription import ACTIVE, Subscription
@@ -51,7 +53,7 @@ class MediaStreaming(Subscription):
         self.options = options
         self.rate = options.sample_rate
         self.frame_size = frame_bytes(self.rate)
-        self._silent_b64 = base64.b64encode(silence(self.rate)).decode()
+        self._silent = SilentFrames(silence(self.rate))
         self._speaking: dict[str, bytearray] = {}  # rawId → PCM still to be "heard" from that party
         self._outbound = bytearray()  # the app's audio still to be played into the call
         self._playing_ms = 0
@@ -154,12 +156,11 @@ class MediaStreaming(Subscription):
         loop = asyncio.get_running_loop()
         interval = FRAME_SECONDS * self.world.clock.time_scale
         burst = max(1, math.ceil(MIN_TICK_SECONDS / interval))
-        began, wall = loop.time(), datetime.now(UTC)
+        began, clock = loop.time(), FrameClock(datetime.now(UTC))
         while True:
             for _ in range(burst):
-                stamp = wall + timedelta(seconds=FRAME_SECONDS * self.frames_sent)
-                for message in self._frames(_iso(stamp)):
-                    if not await socket.send(message):
+                for text in self._frames(clock.stamp(self.frames_sent)):
+                    if not await socket.send_text(text):
                         return
                 self._play_out()
                 self.frames_sent += 1
@@ -167,12 +168,13 @@ class MediaStreaming(Subscription):
             if delay > 0:
                 await asyncio.sleep(delay)
 
-    def _frames(self, stamp: str) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
+    def _frames(self, stamp: str) -> list[str]:
+        """The texts of the messages due at ``stamp``: DTMF first, then the frame(s)."""
+        messages: list[str] = []
         while self._pending:
             dtmf = self._pending.popleft()
             dtmf["dtmfData"]["timestamp"] = stamp
-            messages.append(dtmf)
+            messages.append(json.dumps(dtmf, separators=(",", ":")))
         chunks: dict[str, bytes] = {}
         for raw_id in list(self.conn.call.participants):
             buffer = self._speaking.get(raw_id)
@@ -187,15 +189,8 @@ class MediaStreaming(Subscription):
             messages.append(self._audio(stamp, speaker, _mix(list(chunks.values())) if chunks else None))
         return messages
 
-    def _audio(self, stamp: str, raw_id: str | None, pcm: bytes | None) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "timestamp": stamp,
-            "data": base64.b64encode(pcm).decode() if pcm is not None else self._silent_b64,
-            "silent": pcm is None,
-        }
-        if raw_id is not None:
-            data["participantRawID"] = raw_id
-        return {"kind": "AudioData", "audioData": data}
+    def _audio(self, stamp: str, raw_id: str | None, pcm: bytes | None) -> str:
+        return self._silent.text(stamp, raw_id) if pcm is None else audio_data_text(stamp, pcm, raw_id)
 
 
 def _mix(chunks: list[bytes]) -> bytes:
@@ -209,7 +204,3 @@ def _mix(chunks: list[bytes]) -> bytes:
         for i, sample in enumerate(other):
             total[i] = max(-32768, min(32767, total[i] + sample))
     return total.tobytes()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

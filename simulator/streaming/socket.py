@@ -40,11 +40,15 @@ class StreamSocket:
 
     async def send(self, message: dict[str, Any]) -> bool:
         """Send one JSON text message; False when the socket is gone."""
+        return await self.send_text(json.dumps(message, separators=(",", ":")))
+
+    async def send_text(self, text: str) -> bool:
+        """Send a message already encoded as JSON text (the audio frames); False when the socket is gone."""
         if self._ws.closed:
             return False
         try:
             async with self._lock:
-                await self._ws.send_str(json.dumps(message, separators=(",", ":")))
+                await self._ws.send_str(text)
         except (ConnectionError, aiohttp.ClientError, RuntimeError):
             return False
         return True
