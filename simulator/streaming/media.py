@@ -129,10 +129,18 @@ class MediaStreaming(Subscription):
                 self.world.timeline.record("note", "app", "stream audio rejected", call_connection_id=self.conn.id)
                 return
             if not self._outbound and self._playing_ms == 0:
-                self.world.timeline.record("note", "app", "stream audio started", call_connection_id=self.conn.id)
+                self._start_playing()
             self._outbound += pcm
         elif kind.lower() == "stopaudio":
             self._finish_playing("stream audio stopped")
+
+    def _start_playing(self) -> None:
+        """The app's audio starts playing into the call: like a play to everyone that interrupts, it cancels the
+        active play or recognize (``PlayCanceled`` / ``RecognizeCanceled``)."""
+        queue = self.world.media.get(self.conn.id)
+        interrupted = queue.interrupt() if queue is not None else None
+        details: dict[str, Any] = {"interrupted": interrupted.kind} if interrupted is not None else {}
+        self.world.timeline.record("note", "app", "stream audio started", call_connection_id=self.conn.id, **details)
 
     def _finish_playing(self, name: str) -> None:
         if self._playing_ms or self._outbound:

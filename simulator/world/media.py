@@ -81,6 +81,17 @@ class MediaQueue:
         for op in queued:
             self._emit_canceled(op)
 
+    def interrupt(self) -> MediaOp | None:
+        """Something else now plays to the whole call (the app's stream audio): the active operation ends with its
+        Canceled event, as a play with ``interruptCallMediaOperation`` ends it; the queue goes on. The operation
+        interrupted, if any."""
+        op = self.active
+        if op is None:
+            return None
+        self._cancel(op)
+        self._next()
+        return op
+
     def abandon(self) -> None:
         """The connection ended: stop everything silently."""
         self.queued.clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from azure.communication.callautomation import MediaStreamingOptions
+from azure.communication.callautomation import MediaStreamingOptions, TextSource
 
 from simulator.streaming.audio import frames_of, tone_pcm, word_pcm
 from tests.simulator.conftest import Env
@@ -129,6 +129,24 @@ async def test_bidirectional_audio_is_played_and_stop_audio_drops_the_rest(env: 
         )
         stopped = next(e for e in entries if e.name == "stream audio stopped")
         assert stopped.detail["droppedMs"] > 9000
+
+
+async def test_bidirectional_audio_interrupts_a_running_play_like_a_play_does(env: Env) -> None:
+    async with stream_receiver() as receiver:
+        conn_id, server_call_id = await _answer(env, receiver, start_media_streaming=True, enable_bidirectional=True)
+        await env.receiver.event(conn_id, "MediaStreamingStarted")
+        connection = env.client.get_call_connection(conn_id)
+        await connection.play_media_to_all([TextSource(text="Please hold. " * 20)], loop=True, operation_context="hold")
+        await env.receiver.event(conn_id, "PlayStarted")
+        speech = base64.b64encode(bytes(3200)).decode()  # 0.1 s the bot says
+        await receiver.send({"Kind": "AudioData", "AudioData": {"Data": speech}, "StopAudio": None})
+        canceled = await env.receiver.event(conn_id, "PlayCanceled")
+        assert canceled.data["operationContext"] == "hold"
+        entries = await env.control.wait_for(
+            server_call_id, lambda es: any(e.name == "stream audio finished" for e in es)
+        )
+        started = next(e for e in entries if e.name == "stream audio started")
+        assert started.detail["interrupted"] == "play"
 
 
 async def test_a_refused_socket_fails_media_streaming(env: Env) -> None:
