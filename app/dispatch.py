@@ -8,6 +8,7 @@ event done, release the locks).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
@@ -99,6 +100,7 @@ class Dispatcher:
         self.settings = settings
         self.flows = {router.name: router for router in flows}
         self.common = list(common)
+        self._roots = [*self.flows.values(), *self.common]
         self.store = store
         self.actions = actions
         self.extras: Mapping[str, Any] = dict(extras or {})
@@ -110,7 +112,14 @@ class Dispatcher:
         Raises :class:`~app.errors.SinkUnavailable` (retryable: the endpoint answers 503) when the store cannot be
         reached or refused a stale write, and :class:`~app.errors.EventInProgress` when another delivery of the
         event is being processed. A failing handler is contained (its router's error handler runs).
+
+        An event no handler listens to, and that the dispatcher does not act on itself, can have no effect: it is
+        not claimed, locked or saved (see :meth:`inert`).
         """
+        if self.inert(event):
+            if self._log.is_enabled_for(logging.DEBUG if event.type in _QUIET_TYPES else logging.INFO):
+                self._unhandled(event)
+            return Outcome.UNHANDLED
         key = session_key(event.call_connection_id) if event.call_connection_id else None
         try:  # one round trip when the call's lock is free; a lock not handed over abandons the claim (503)
             claim, held = await self.store.claim_and_lock(
@@ -140,6 +149,24 @@ class Dispatcher:
             if isinstance(error, Exception) and not isinstance(error, SinkUnavailable):
                 raise SinkUnavailable(f"state store unavailable: {type(error).__name__}") from error
             raise
+
+    def inert(self, event: CallEvent) -> bool:
+        """True when handling ``event`` can change nothing: no handler of any flow or common router listens to its
+        type, and it is none of the events the dispatcher acts on itself (an IncomingCall, the CallDisconnected that
+        ends a session, the end of the safety net's apology). Such an event costs no store operation.
+
+        Example::
+
+            dispatcher.inert(participants_updated)   # True when no flow handles ParticipantsUpdated
+        """
+        kind = type(event)
+        if issubclass(kind, IncomingCall | CallDisconnected) or safety_net.apology_finished(event):
+            return False
+        return not any(router.listens_to(kind) for router in self._roots)
+
+    def _unhandled(self, event: CallEvent) -> None:
+        level = "debug" if event.type in _QUIET_TYPES else "info"
+        getattr(self._log, level)("event_unhandled", suggestion=suggest_handler(event))
 
     async def dispatch_detached(
         self, event: CallEvent, *, flow: str | None = None, extra: Mapping[str, Any] | None = None
@@ -310,8 +337,8 @@ class Dispatcher:
                 self._log.error("predicate_failed", error=repr(error), exc_info=True)
                 return Outcome.FAILED
             if found is None:
-                level = "debug" if event.type in _QUIET_TYPES else "info"
-                getattr(self._log, level)("event_unhandled", suggestion=suggest_handler(event))
+                if self._log.is_enabled_for(logging.DEBUG if event.type in _QUIET_TYPES else logging.INFO):
+                    self._unhandled(event)
                 return Outcome.UNHANDLED
             owner, match = found
             if session.flow is None and owner is not None:

@@ -56,6 +56,7 @@ class Router(EventShortcuts):
         self._children: list[Router] = []
         self._parent: Router | None = None
         self._by_type: dict[type[CallEvent], tuple[Handler, ...]] = {}
+        self._tree_listens: dict[type[CallEvent], bool] = {}
 
     @property
     def safety_net(self) -> bool:
@@ -100,6 +101,7 @@ class Router(EventShortcuts):
             handler = Handler.build(func, tuple(events), context=context, when=when, to=to, from_=from_)
             self._handlers.append(handler)
             self._by_type.clear()
+            self._tree_changed()
             return func
 
         return register
@@ -155,6 +157,7 @@ class Router(EventShortcuts):
             raise errors.HandlerRegistrationError(errors.router_already_included(child.name, child._parent.name))
         child._parent = self
         self._children.append(child)
+        self._tree_changed()
 
     def _on_included(self) -> None:
         """Called on this router and its descendants each time the subtree is included somewhere; kits finish
@@ -182,6 +185,26 @@ class Router(EventShortcuts):
         yield self
         for child in self._children:
             yield from child.walk()
+
+    def listens_to(self, event_type: type[CallEvent]) -> bool:
+        """True when a handler of this router or of a router it includes listens to ``event_type`` (its context
+        and ``when=`` aside): when no flow listens, the dispatcher knows an event can have no effect.
+
+        Example::
+
+            router.listens_to(ParticipantsUpdated)   # False for a flow with no such handler
+        """
+        known = self._tree_listens.get(event_type)
+        if known is None:
+            known = any(router._own(event_type) for router in self.walk())
+            self._tree_listens[event_type] = known
+        return known
+
+    def _tree_changed(self) -> None:
+        router: Router | None = self
+        while router is not None:
+            router._tree_listens.clear()
+            router = router._parent
 
     def handlers_for(self, event_type: type[CallEvent]) -> list[Handler]:
         """This router's own handlers listening to ``event_type``, in registration order (children excluded)."""

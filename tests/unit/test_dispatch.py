@@ -13,6 +13,7 @@ from app import CallActions, OperationContext, Router
 from app.dispatch import Dispatcher, Outcome, session_key
 from app.errors import EventInProgress, SinkUnavailable
 from app.events import CallEvent, parse_events
+from app.safety_net import SAFETY_CONTEXT
 from app.session import CallSession
 from app.state.base import Held, JsonObject, Write
 from app.state.memory import MemoryStateStore
@@ -300,10 +301,69 @@ class BrokenStore(MemoryStateStore):
 async def test_an_unreachable_store_releases_the_claim_and_reports_unavailable(recorder: Recorder) -> None:
     store = BrokenStore()
     store.released = []
-    dispatcher = recorder.dispatcher([Router(name="flow")], store)
+    flow = Router(name="flow")
+
+    @flow.play_completed()
+    async def on_play() -> None: ...
+
+    dispatcher = recorder.dispatcher([flow], store)
     with pytest.raises(SinkUnavailable):
         await dispatcher.dispatch(callback("PlayCompleted", "ev-1"))
     assert store.released == ["ev-1"]  # a redelivery will be processed
+
+
+class CountingStore(MemoryStateStore):
+    """Counts the store operations an event's dispatch makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.operations: list[str] = []
+
+    async def claim_event(self, event_id: str, lease_seconds: float) -> Any:
+        self.operations.append("claim")
+        return await super().claim_event(event_id, lease_seconds)
+
+
+async def test_an_event_no_flow_listens_to_costs_no_store_operation(recorder: Recorder) -> None:
+    flow = Router(name="flow")
+
+    @flow.play_completed()
+    async def on_play() -> None: ...
+
+    store = CountingStore()
+    dispatcher = recorder.dispatcher([flow], store)
+    assert dispatcher.inert(callback("ParticipantsUpdated", "ev-1"))
+    assert await dispatcher.dispatch(callback("ParticipantsUpdated", "ev-1")) is Outcome.UNHANDLED
+    assert store.operations == []
+    assert await dispatcher.dispatch(callback("PlayCompleted", "ev-2")) is Outcome.HANDLED
+    assert store.operations == ["claim"]
+
+
+async def test_routers_and_handlers_added_later_are_seen(recorder: Recorder) -> None:
+    flow, kit, later = Router(name="flow"), Router(name="kit"), Router(name="later")
+
+    @kit.play_completed()
+    async def on_play() -> None: ...
+
+    dispatcher = recorder.dispatcher([flow], CountingStore())
+    assert dispatcher.inert(callback("PlayCompleted", "ev-1"))
+    flow.include(kit)  # a router included after the dispatcher was built
+    assert not dispatcher.inert(callback("PlayCompleted", "ev-1"))
+    assert await dispatcher.dispatch(callback("PlayCompleted", "ev-1")) is Outcome.HANDLED
+    kit.include(later)
+    assert dispatcher.inert(callback("RecognizeCompleted", "ev-2"))
+
+    @later.recognize_completed()
+    async def on_recognized() -> None: ...  # a handler registered deep in the tree, after the check
+
+    assert not dispatcher.inert(callback("RecognizeCompleted", "ev-2"))
+
+
+async def test_events_the_dispatcher_acts_on_itself_are_never_inert(recorder: Recorder) -> None:
+    dispatcher = recorder.dispatcher([Router(name="flow")], CountingStore())
+    assert not dispatcher.inert(callback("CallDisconnected", "ev-1"))  # it ends the session
+    apology_done = callback("PlayCompleted", "ev-2", context=SAFETY_CONTEXT)
+    assert not dispatcher.inert(apology_done)  # the safety net hangs up
 
 
 async def test_common_routers_see_events_the_flow_leaves(recorder: Recorder) -> None:

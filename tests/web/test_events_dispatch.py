@@ -17,7 +17,7 @@ async def test_batch_dispatched_in_order_despite_one_failure(
     batch = [cloud_event(f"e-{index}") for index in range(1, 6)]
     response = await client.post("/Events", json=batch, headers=callback_headers(signer.mint()))
     assert response.status_code == 200
-    assert response.json() == {"received": 5, "failed": 1}
+    assert response.content == b""  # the senders read only the status
     assert sink.ids == ["e-1", "e-2", "e-3", "e-4", "e-5"]
 
 
