@@ -34,7 +34,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     ),
     "sdk": Benchmark("CPU per SDK action: the SDK's default pipeline against the lean one", "benchmarks.sdk_bench"),
     "media": Benchmark(
-        "live media: N concurrent 1x audio streams, emulator → /media → handler (jitter, lag, CPU)",
+        "live media: N concurrent 1x audio streams, emulator process → /media → handler (jitter, lag, CPU per side)",
         "benchmarks.media_bench",
     ),
     "emulator": Benchmark(
