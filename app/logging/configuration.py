@@ -59,6 +59,17 @@ class _LineLoggerFactory:
         return _LineLogger(str(args[0]) if args else "", self._writer)
 
 
+class _StdlibLevelLogger(structlog.make_filtering_bound_logger(logging.DEBUG)):  # type: ignore[misc]
+    """structlog's filtering logger, letting every level through to :func:`_filter_by_level`, and answering
+    ``is_enabled_for`` with the standard logger's level, so ``if log.is_enabled_for(DEBUG)`` skips work as it should."""
+
+    def is_enabled_for(self, level: int) -> bool:
+        return bool(self._logger.stdlib.isEnabledFor(level))
+
+    def get_effective_level(self) -> int:
+        return int(self._logger.stdlib.getEffectiveLevel())
+
+
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -179,8 +190,7 @@ def configure_logging(
             _forward_when_others_listen,
             *final,
         ],
-        # Levels are the stdlib loggers' (see _filter_by_level), so the wrapper lets every level through.
-        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        wrapper_class=_StdlibLevelLogger,
         logger_factory=_LineLoggerFactory(writer),
         # Not cached: a reconfiguration (a test, a reload) must reach loggers created before it.
         cache_logger_on_first_use=False,

@@ -128,7 +128,7 @@ class EventsEndpoint:
         request = Request(scope, receive)
         channel: Channel = "eventgrid" if EVENT_TYPE_HEADER in request.headers else "callback"
         delivery = (
-            self.observer.delivery(request.method, request.url.path, channel, request.headers)
+            self.observer.delivery(request.method, scope["path"], channel, request.headers)
             if self.observer is not None
             else nullcontext(None)
         )

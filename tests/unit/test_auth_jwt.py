@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
+import jwt
 import pytest
 
 from app.auth import AuthenticationError, AuthUnavailableError, CallbackTokenValidator, JwksCache
@@ -236,3 +237,34 @@ async def test_the_key_is_looked_up_again_after_the_key_set_changes(
     clock.advance(301)  # the key set is due for a refresh
     assert await reason_of(validator, f"Bearer {signer.mint()}") == "bad signature"
     assert jwks.fetches == 2
+
+
+async def test_an_audience_list_must_contain_ours(validator: CallbackTokenValidator, signer: Signer) -> None:
+    assert (await validator.validate(f"Bearer {signer.mint(aud=['other', AUDIENCE])}"))["aud"] == ["other", AUDIENCE]
+    assert await reason_of(validator, f"Bearer {signer.mint(aud=['other'])}") == "wrong audience"
+    assert await reason_of(validator, f"Bearer {signer.mint(aud=[AUDIENCE, 7])}") == "wrong audience"
+
+
+async def test_an_issued_at_in_the_future_is_refused(validator: CallbackTokenValidator, signer: Signer) -> None:
+    assert await reason_of(validator, f"Bearer {signer.mint(iat=int(time.time()) + 600)}") == "token not yet valid"
+
+
+async def test_a_critical_header_extension_is_refused(validator: CallbackTokenValidator, signer: Signer) -> None:
+    token = signer.mint(headers={"crit": ["exp"], "exp": 1})
+    assert await reason_of(validator, f"Bearer {token}") == "unsupported critical header"
+
+
+async def test_a_signed_payload_that_is_not_an_object_is_refused(
+    validator: CallbackTokenValidator, signer: Signer
+) -> None:
+    token = jwt.api_jws.PyJWS().encode(b"[1, 2]", signer.key, algorithm="RS256", headers={"kid": signer.kid})
+    assert await reason_of(validator, f"Bearer {token}") == "malformed token"
+
+
+async def test_a_signature_spelled_another_way_is_refused(validator: CallbackTokenValidator, signer: Signer) -> None:
+    """The last base64url character of a 256-byte signature carries 4 unused bits: flipping one spells the same bytes
+    differently. The token is refused, as a replay under another spelling would otherwise pass as new text."""
+    token = signer.mint()
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelled = token[:-1] + alphabet[alphabet.index(token[-1]) ^ 1]
+    assert await reason_of(validator, f"Bearer {respelled}") == "malformed token"

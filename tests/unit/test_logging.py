@@ -231,3 +231,33 @@ def test_console_lines_shorten_ids_and_json_keeps_them_whole() -> None:
     assert "cd9c3cb5" in line and "RecognizeCompleted" in line
     whole = json.loads(json_stream.getvalue())
     assert whole["server_call_id"] == server_call_id and whole["call_connection_id"] == call_id
+
+
+def test_levels_are_the_standard_loggers() -> None:
+    """A logger says it is enabled exactly when its standard logger would log, so guarded work is skipped."""
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream=stream)
+    log = get_logger("callwright.test")
+    assert not log.is_enabled_for(logging.DEBUG) and log.is_enabled_for(logging.INFO)
+    log.debug("hidden")
+    logging.getLogger("callwright.test").setLevel(logging.DEBUG)  # one logger raised, as an operator may
+    assert log.is_enabled_for(logging.DEBUG)
+    log.debug("shown")
+    flush_logs()
+    assert [json.loads(line)["event"] for line in stream.getvalue().splitlines()] == ["shown"]
+    logging.getLogger("callwright.test").setLevel(logging.NOTSET)
+
+
+def test_another_handler_receives_the_lines_too(caplog: pytest.LogCaptureFixture) -> None:
+    """With a second handler on the root (pytest's caplog here; an exporter in production) a line reaches it as a
+    structured record, and is still written once by ours."""
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream=stream)
+    with bind_call(call_connection_id="c-7"):
+        get_logger("callwright.test").info("answered", token="secret-value")
+    flush_logs()
+    [record] = [r for r in caplog.records if r.name == "callwright.test"]
+    assert isinstance(record.msg, dict) and record.msg["event"] == "answered"
+    assert record.msg["call_connection_id"] == "c-7"
+    [line] = stream.getvalue().splitlines()
+    assert json.loads(line)["token"] == REDACTED
