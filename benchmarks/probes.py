@@ -8,7 +8,8 @@ monotonic clock (the emulator's timeline counts from its own monotonic start), s
 the window: it also holds the emulator's own handling of the request and the notification's delivery.
 
 **Store latency**: every instance's ``callwright_store_operation_seconds`` histogram, read from ``/metrics`` (open
-in development) at the end of a run: mean per operation over the instances still alive.
+in development) just before the instance is killed and from every instance at the end of a run: mean per
+operation.
 
 Example::
 
@@ -99,19 +100,26 @@ class JournalWatcher:
         return found
 
 
-async def store_latency(urls: Sequence[str]) -> dict[str, float]:
-    """Mean milliseconds per store operation, over the instances at ``urls`` that answer."""
-    sums: dict[str, float] = defaultdict(float)
-    counts: dict[str, float] = defaultdict(float)
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        for url in urls:
-            try:
-                text = (await client.get(f"{url}/metrics")).text
-            except httpx.HTTPError:
-                continue
-            for line in text.splitlines():
-                match = _METRIC.match(line)
-                if match:
-                    kind, operation, value = match.groups()
-                    (sums if kind == "sum" else counts)[operation] += float(value)
-    return {op: sums[op] / counts[op] * 1000 for op in sorted(counts) if counts[op]}
+class StoreLatency:
+    """Each instance's store-operation histogram, summed: ``scrape`` an instance before it is killed (its
+    figures die with it) and every instance at the end; ``means()`` gives milliseconds per operation."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, float] = defaultdict(float)
+
+    async def scrape(self, urls: Sequence[str]) -> None:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            for url in urls:
+                try:
+                    text = (await client.get(f"{url}/metrics")).text
+                except httpx.HTTPError:
+                    continue
+                for line in text.splitlines():
+                    match = _METRIC.match(line)
+                    if match:
+                        kind, operation, value = match.groups()
+                        (self.sums if kind == "sum" else self.counts)[operation] += float(value)
+
+    def means(self) -> dict[str, float]:
+        return {op: self.sums[op] / self.counts[op] * 1000 for op in sorted(self.counts) if self.counts[op]}

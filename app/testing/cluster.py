@@ -285,17 +285,26 @@ class Cluster:
     # ---- HAProxy ------------------------------------------------------------------------------------------------
 
     def haproxy_config(self, listen_fd: int) -> str:
-        """Round robin over the instances, health-checked on ``/readyz`` every 200 ms; a server that refuses a
-        connection (or closes one without answering: it died mid-request) is marked down at once and the request is
-        retried on another server straight away (``redispatch 1``: every retry goes elsewhere, with no turn-around
-        wait). Retrying an event delivery is safe: a delivery whose event another instance holds is answered 503."""
-        check = "check inter 200ms fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down"
+        """Round robin over the instances, health-checked on ``/readyz``. Dead and slow are told apart:
+
+        - a server that refuses a connection is marked down at once (``observe layer4``, ``on-error mark-down``)
+          and the request is retried on another server straight away (``redispatch 1``: every retry goes
+          elsewhere, with no turn-around wait); so is a request whose server closed the connection without an
+          answer (it died mid-request: ``retry-on empty-response``). Retrying an event delivery is safe: a
+          delivery whose event another instance holds is answered 503, one already done 200;
+        - a busy server whose ``/readyz`` is slow is not dead: a check may take up to ``timeout check`` (2 s)
+          and two must fail in a row (``fall 2``). A 200 ms check timeout with ``fall 1`` marked a loaded
+          instance down several times a minute, and HAProxy then answered 503 to everything sent to it (Event
+          Grid retries an IncomingCall only after 10 s).
+        - a restarted server is back after one passing check (``rise 1``, every 250 ms)."""
+        check = "check inter 250ms fall 2 rise 1 observe layer4 error-limit 1 on-error mark-down"
         servers = "\n".join(f"  server app{i.index} 127.0.0.1:{i.port} {check}" for i in self.instances)
         return f"""global
   maxconn 8192
 defaults
   mode http
   timeout connect 1s
+  timeout check 2s
   timeout client 60s
   timeout server 60s
   retries 3
