@@ -30,10 +30,8 @@ def as_identifier(target: str | CommunicationIdentifier | SupportsSdkIdentifier)
 
         as_identifier("+15555550150")        # PhoneNumberIdentifier("+15555550150")
     """
-    if isinstance(target, SupportsSdkIdentifier):
-        return target.to_sdk()
-    if not isinstance(target, str):
-        return target
+    if not isinstance(target, str):  # str first: a runtime Protocol check costs tens of microseconds
+        return target.to_sdk() if isinstance(target, SupportsSdkIdentifier) else target
     value = target.strip()
     if value.startswith("4:"):
         value = value[2:]
