@@ -31,8 +31,6 @@ def _figure(
 
 _LOAD = f"@{paths_bench.CONCURRENCY}"
 _COLUMNS: list[tuple[str, Callable[[dict[str, paths_bench.Measure]], float], str]] = [
-    ("req/s ratio", lambda by: by["callwright" + _LOAD].rps / by["bare" + _LOAD].rps, ".2f"),
-    ("CPU ratio", lambda by: by["callwright" + _LOAD].cpu_us / by["bare" + _LOAD].cpu_us, ".2f"),
     ("CW CPU µs", lambda by: by["callwright" + _LOAD].cpu_us, ",.0f"),
     ("bare CPU µs", lambda by: by["bare" + _LOAD].cpu_us, ",.0f"),
     ("CW req/s", lambda by: by["callwright" + _LOAD].rps, ",.0f"),
@@ -46,8 +44,20 @@ def _paths(runs: list[list[paths_bench.Measure]]) -> None:
     rows = []
     for label, path in wire.PATHS.items():
         per_run = [paths_bench.summarize(run)[path] for run in runs]
-        rows.append([label, *(_figure(per_run, get, fmt) for _, get, fmt in _COLUMNS)])
-    print_table(f"paths over {len(runs)} runs (min/median/max)", ["path", *(name for name, _, _ in _COLUMNS)], rows)
+        ratios = [paths_bench.round_ratios(run, path) for run in runs]  # each run's own rounds: its median ratio
+        rows.append(
+            [
+                label,
+                _spread([statistics.median(rps) for rps, _ in ratios], ".2f"),
+                _spread([statistics.median(cpu) for _, cpu in ratios], ".2f"),
+                *(_figure(per_run, get, fmt) for _, get, fmt in _COLUMNS),
+            ]
+        )
+    print_table(
+        f"paths over {len(runs)} runs (min/median/max; a ratio is the median of one run's rounds)",
+        ["path", "req/s ratio", "CPU ratio", *(name for name, _, _ in _COLUMNS)],
+        rows,
+    )
 
 
 def _ramp(runs: list[list[ramp_bench.Step]]) -> None:
