@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -44,6 +45,7 @@ class JournalWatcher:
         self._channel = f"__keyspace@0__:{prefix}jrn:*"
         self._marker = f"{prefix}jrn:"
         self.landed: list[tuple[float, str]] = []
+        self.landed_wall: dict[str, list[float]] = {}
         self._pubsub: Any = None
         self._thread: threading.Thread | None = None
         self._running = False
@@ -63,9 +65,27 @@ class JournalWatcher:
             except (redis.RedisError, OSError, ValueError):
                 return
             if message is not None and message.get("data") == "hset":
-                at = time.monotonic()
+                at, wall = time.monotonic(), time.time()
                 channel = str(message["channel"])
-                self.landed.append((at, channel.split(self._marker, 1)[1]))
+                event_id = channel.split(self._marker, 1)[1]
+                self.landed.append((at, event_id))
+                self.landed_wall.setdefault(event_id, []).append(wall)
+
+    def from_send(self) -> list[float]:
+        """Milliseconds from the instance sending each journaled request to its journal write landing: the whole
+        window, including the time the request waited to be read by ACS (the emulator), which a crash of the
+        sender does not stop. Each journal entry names when its request went out (``sent``); the entries of one
+        event are paired, in order, with that event's journal writes as Redis executed them."""
+        found: list[float] = []
+        prefix = self._marker
+        for key in self._client.scan_iter(match=f"{prefix}*", count=500):
+            event_id = str(key).split(prefix, 1)[1]
+            landed = sorted(self.landed_wall.get(event_id, []))
+            entries = [json.loads(value) for value in self._client.hgetall(key).values()]
+            sent = sorted((e["at"], e["sent"]) for e in entries if isinstance(e, dict) and "sent" in e)
+            for (_, sent_at), landed_at in zip(sent, landed, strict=False):
+                found.append((landed_at - sent_at) * 1000)
+        return found
 
     def stop(self) -> None:
         self._running = False
@@ -73,6 +93,8 @@ class JournalWatcher:
             self._thread.join(2)
         if self._pubsub is not None:
             self._pubsub.close()
+
+    def close(self) -> None:
         self._client.close()
 
     def windows(self, timeline: Any, calls: Iterable[str]) -> list[float]:

@@ -94,8 +94,9 @@ class SessionBound:
                 "action_skipped_already_issued", action=action, position=position
             )
             return None
+        sent_at = time.time()  # from here on ACS may act on it even if this process dies: the journal window
         result = await self._run(action, operation, **fields)
-        await ledger.issued(position, action)
+        await ledger.issued(position, action, sent_at=sent_at)
         return result
 
     async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:

@@ -102,15 +102,19 @@ class ActionLedger:
             return True
         return False
 
-    async def issued(self, position: int, action: str) -> None:
-        """Journal that ``position`` was accepted by ACS (a no-op outside an event).
+    async def issued(self, position: int, action: str, *, sent_at: float | None = None) -> None:
+        """Journal that ``position`` was accepted by ACS (a no-op outside an event). ``sent_at`` (epoch seconds) is
+        when the request went out, kept in the entry beside ``at`` (when ACS's answer came back) to measure the
+        journal window.
 
         ACS has already acted, so a store that is briefly unreachable (a restart, a fail-over) is retried for up to
         ``_JOURNAL_RETRY_SECONDS`` before giving up: giving up means a re-run sends the action again.
         """
         if self.event_id is None or self._record is None:
             return
-        entry = {"action": action, "at": round(time.time(), 3)}
+        entry: dict[str, Any] = {"action": action, "at": round(time.time(), 4)}
+        if sent_at is not None:
+            entry["sent"] = round(sent_at, 4)
         if self._journal is not None:
             self._journal[position] = entry
         give_up_at = time.monotonic() + _JOURNAL_RETRY_SECONDS
