@@ -53,7 +53,10 @@ class _TtlTable(Generic[V]):
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, int, V]] = {}
-        self._buckets: dict[int, set[str]] = {}
+        # A bucket emptied before its deadline (its entries popped: a call's document deleted at hang-up, a claim's
+        # first time once done) keeps its slot and heap entry as None until then, not its set: a set keeps the
+        # table of its fullest moment, and documents' buckets live for the state TTL (hours).
+        self._buckets: dict[int, set[str] | None] = {}
         self._heap: list[int] = []
 
     def __len__(self) -> int:
@@ -78,8 +81,9 @@ class _TtlTable(Generic[V]):
         self._items[key] = (deadline, bucket, value)
         keys = self._buckets.get(bucket)
         if keys is None:
+            if bucket not in self._buckets:
+                heapq.heappush(self._heap, bucket)
             keys = self._buckets[bucket] = set()
-            heapq.heappush(self._heap, bucket)
         keys.add(key)
 
     def pop(self, key: str) -> V | None:
@@ -89,12 +93,14 @@ class _TtlTable(Generic[V]):
         keys = self._buckets.get(entry[1])
         if keys is not None:
             keys.discard(key)
+            if not keys:
+                self._buckets[entry[1]] = None
         return entry[2]
 
     def purge(self, now: float) -> None:
         # A bucket holds deadlines in ((b - 1) * size, b * size]: once b * size <= now, all of it has expired.
         while self._heap and self._heap[0] * _BUCKET_SECONDS <= now:
-            for key in self._buckets.pop(heapq.heappop(self._heap), ()):
+            for key in self._buckets.pop(heapq.heappop(self._heap), None) or ():
                 self._items.pop(key, None)
 
     def clear(self) -> None:

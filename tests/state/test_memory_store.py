@@ -10,7 +10,7 @@ import pytest
 
 from app.state.base import ClaimStatus, StateStore, Write
 from app.state.errors import StoreUnavailable
-from app.state.memory import MemoryStateStore
+from app.state.memory import MemoryStateStore, _TtlTable
 from tests.state.contract import StoreContract
 from tests.web.keys import FakeClock
 
@@ -87,3 +87,18 @@ async def test_a_closed_store_is_unavailable() -> None:
     assert await store.ping() is False
     with pytest.raises(StoreUnavailable):
         await store.claim_event("evt-2", 30)
+
+
+def test_an_emptied_bucket_lets_its_keys_go_before_its_deadline() -> None:
+    # A call's document is deleted at hang-up, hours before its state TTL: the bucket's set (sized for every key
+    # that shared its second) must go then, not at the deadline.
+    table: _TtlTable[str] = _TtlTable()
+    for index in range(100):
+        table.put(f"session:cc-{index}", "{}", 10.0, 7200)
+    for index in range(100):
+        table.pop(f"session:cc-{index}")
+    assert len(table) == 0 and all(keys is None for keys in table._buckets.values())
+    table.put("session:cc-late", "{}", 9.5, 7200)  # the same second: filed again, scheduled once
+    assert table.get("session:cc-late", 10.3) == "{}" and len(table._heap) == 1
+    table.purge(7211.0)
+    assert len(table) == 0 and table._buckets == {} and table._heap == []
