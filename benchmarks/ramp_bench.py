@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -43,14 +43,20 @@ class Step:
 
 
 @contextlib.contextmanager
-def stack(app: str) -> Iterator[tuple[Server, Server]]:
-    """An emulator subscribed to the app, and the app (Callwright's front desk, or the bare baseline)."""
+def stack(
+    app: str, *, emulator_options: Sequence[str] = (), app_env: Mapping[str, str] | None = None
+) -> Iterator[tuple[Server, Server]]:
+    """An emulator subscribed to the app, and the app (Callwright's front desk, or the bare baseline).
+
+    ``emulator_options`` are more ``python -m simulator`` options (``--time-scale 10``); ``app_env`` more
+    environment for the app (``CALLWRIGHT_DEDUP_TTL_SECONDS``).
+    """
     emulator_port, app_port = free_port(), free_port()
     acs = f"http://127.0.0.1:{emulator_port}"
     events = f"http://127.0.0.1:{app_port}/Events?secret={wire.EVENTGRID_SECRET}"
     emulator_cmd = ["-m", "simulator", "--host", "127.0.0.1", "--port", str(emulator_port)]
     emulator_cmd += ["--access-key", wire.ACCESS_KEY, "--resource-id", wire.AUDIENCE, "--subscribe", events]
-    emulator_cmd += ["--log-level", "warning"]
+    emulator_cmd += ["--log-level", "warning", *emulator_options]
     if app == "callwright":
         command = ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(app_port)]
         env = {
@@ -75,6 +81,7 @@ def stack(app: str) -> Iterator[tuple[Server, Server]]:
             "CALLWRIGHT_BENCH_CALLBACK": f"http://127.0.0.1:{app_port}/Events",
         }
         ready = "/Events"
+    env.update(app_env or {})
     with (
         serve("emulator", emulator_cmd, emulator_port, ready_path="/calling/keys") as emulator,
         serve(app, command, app_port, env=env, ready_path=ready) as served,

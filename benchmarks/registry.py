@@ -48,5 +48,9 @@ BENCHMARKS: dict[str, Benchmark] = {
         "50 busy calls: the emulator with pages streaming, SSE batching, the page's key-press latency",
         "benchmarks.devphone_bench",
     ),
+    "memory": Benchmark(
+        "memory per call: the front desk's RSS with N calls active, and what N ended calls leave behind",
+        "benchmarks.memory_bench",
+    ),
 }
 DEFAULT = ("paths", "ramp", "stages")
