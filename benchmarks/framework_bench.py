@@ -14,7 +14,7 @@ import json
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from app.events import RecognizeCompleted, parse_events
 from app.logging import configure_logging
 from app.session import CallSession
 from app.web.app import create_app
+from benchmarks import asgi_post
 from config.settings import Settings
 
 T = TypeVar("T")
@@ -145,30 +146,12 @@ async def run(events: int) -> list[tuple[str, dict[str, float]]]:
 
     async def post(index: int) -> None:
         body = bodies[index]
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-            "path": "/Events", "raw_path": b"/Events", "query_string": b"flow=bench", "root_path": "",
-            "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000),
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"authorization", b"Bearer " + tokens[index % len(tokens)].encode()),
-            ],
-        }  # fmt: skip
-        sent = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        await app(scope, receive, send)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", b"Bearer " + tokens[index % len(tokens)].encode()),
+        ]
+        statuses.append(await asgi_post.post(app, "/Events", b"flow=bench", headers, body))
 
     validator_results: list[tuple[str, dict[str, float]]] = []
     async with app.router.lifespan_context(app):

@@ -29,7 +29,6 @@ import time
 import tracemalloc
 import uuid
 from collections import Counter
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -40,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from app.logging import configure_logging
 from app.testing.fakes.acs import FakeAcs
 from app.web.app import create_app
-from benchmarks import wire
+from benchmarks import asgi_post, wire
 from config.settings import Settings
 from flows import front_desk
 
@@ -94,26 +93,8 @@ class _Service:
 
     async def post(self, target: str, headers: dict[str, str], body: bytes) -> None:
         path, _, query = target.partition("?")
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-            "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000),
-            "headers": [(k.encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body))}.items()],
-        }  # fmt: skip
-        sent = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                self.statuses[message["status"]] += 1
-
-        await self.app(scope, receive, send)
+        raw = [(k.encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body))}.items()]
+        self.statuses[await asgi_post.post(self.app, path, query.encode(), raw, body)] += 1
 
     async def callback(self, index: int, event_type: str, **data: Any) -> None:
         now = int(time.time())
