@@ -6,6 +6,7 @@ With no name, the default set runs: ``paths`` (the headline), ``ramp`` and ``sta
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from benchmarks.registry import BENCHMARKS, DEFAULT
 
@@ -24,6 +25,8 @@ def main() -> int:
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)} (known: {', '.join(BENCHMARKS)})")
+    if args.json:
+        Path(args.json).mkdir(parents=True, exist_ok=True)  # before the runs: a missing folder must not cost one
     for name in args.names or DEFAULT:
         BENCHMARKS[name].run(args.quick, f"{args.json}/{name}.json" if args.json else None)
     return 0

@@ -13,7 +13,7 @@ leeway``), ``nbf`` and ``iat`` checked when present (not yet valid when ``> now 
 Example::
 
     header = read_header(token)                          # {"alg": "RS256", "kid": "..."}
-    claims = verify(token, public_key, issuer=ISSUER, audience=AUDIENCE, leeway=60, now=time.time())
+    claims, signature = verify(token, public_key, issuer=ISSUER, audience=AUDIENCE, leeway=60, now=time.time())
 """
 
 from __future__ import annotations
@@ -39,22 +39,20 @@ def read_header(token: str) -> dict[str, Any]:
     return _json_object(token.partition(".")[0])
 
 
-def signature_of(token: str) -> bytes:
-    """The raw signature bytes (the last segment, decoded)."""
-    return _segment(token.rpartition(".")[2])
-
-
-def verify(token: str, key: RSAPublicKey, *, issuer: str, audience: str, leeway: float, now: float) -> Claims:
-    """Verify ``token``'s RS256 signature with ``key``, then its claims; return the claims.
+def verify(
+    token: str, key: RSAPublicKey, *, issuer: str, audience: str, leeway: float, now: float
+) -> tuple[Claims, bytes]:
+    """Verify ``token``'s RS256 signature with ``key``, then its claims; return the claims and the raw signature.
 
     Raises :class:`AuthenticationError` with a fixed, log-safe reason (never token content).
     """
-    signing_input, _, signature = token.rpartition(".")
-    if not _RS256.verify(signing_input.encode("ascii"), key, _segment(signature)):
+    signing_input, _, encoded_signature = token.rpartition(".")
+    signature = _segment(encoded_signature)
+    if not _RS256.verify(signing_input.encode("ascii"), key, signature):
         raise AuthenticationError("bad signature")
     claims = _json_object(signing_input.partition(".")[2])
     check_claims(claims, issuer=issuer, audience=audience, leeway=leeway, now=now)
-    return claims
+    return claims, signature
 
 
 def check_claims(claims: Claims, *, issuer: str, audience: str, leeway: float, now: float) -> None:

@@ -101,10 +101,9 @@ class CallbackTokenValidator:
         """Like :meth:`validate`, with the token's fingerprint and expiry (for replay protection)."""
         token = bearer_token(authorization_header)
         key = await self._key_for(token.partition(".")[0])
-        claims = compact_jwt.verify(
+        claims, signature = compact_jwt.verify(
             token, key, issuer=self.issuer, audience=self.audience, leeway=self.leeway, now=self._clock()
         )
-        signature = compact_jwt.signature_of(token)
         return VerifiedToken(claims, hashlib.sha256(signature).digest(), float(claims["exp"]))
 
     async def _key_for(self, header_segment: str) -> RSAPublicKey:
