@@ -172,14 +172,14 @@ def configure_logging(
         add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    # Redacted before anything leaves: a line forwarded to other handlers (an exporter) carries no secret either.
     if format == "json":
-        final: list[Processor] = [
-            structlog.processors.format_exc_info,
-            redactor,
-            render_json,
-        ]
+        redacted: list[Processor] = [structlog.processors.format_exc_info, redactor]
+        rendered: list[Processor] = [render_json]
     else:
-        final = [redactor, shorten_ids, structlog.dev.ConsoleRenderer(colors=False)]
+        redacted = [redactor]
+        rendered = [shorten_ids, structlog.dev.ConsoleRenderer(colors=False)]
+    final = [*redacted, *rendered]
 
     writer = LineWriter(stream if stream is not None else sys.stdout)
     structlog.configure(
@@ -187,8 +187,9 @@ def configure_logging(
             _filter_by_level,
             *shared,
             structlog.processors.StackInfoRenderer(),
+            *redacted,
             _forward_when_others_listen,
-            *final,
+            *rendered,
         ],
         wrapper_class=_StdlibLevelLogger,
         logger_factory=_LineLoggerFactory(writer),

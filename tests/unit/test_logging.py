@@ -250,7 +250,7 @@ def test_levels_are_the_standard_loggers() -> None:
 
 def test_another_handler_receives_the_lines_too(caplog: pytest.LogCaptureFixture) -> None:
     """With a second handler on the root (pytest's caplog here; an exporter in production) a line reaches it as a
-    structured record, and is still written once by ours."""
+    structured, redacted record, and is still written once by ours."""
     stream = io.StringIO()
     configure_logging("json", "INFO", stream=stream)
     with bind_call(call_connection_id="c-7"):
@@ -259,5 +259,6 @@ def test_another_handler_receives_the_lines_too(caplog: pytest.LogCaptureFixture
     [record] = [r for r in caplog.records if r.name == "callwright.test"]
     assert isinstance(record.msg, dict) and record.msg["event"] == "answered"
     assert record.msg["call_connection_id"] == "c-7"
+    assert record.msg["token"] == REDACTED  # what another handler (an exporter) receives is redacted too
     [line] = stream.getvalue().splitlines()
     assert json.loads(line)["token"] == REDACTED
