@@ -117,8 +117,7 @@ class Dispatcher:
         not claimed, locked or saved (see :meth:`inert`).
         """
         if self.inert(event):
-            if self._log.is_enabled_for(logging.DEBUG if event.type in _QUIET_TYPES else logging.INFO):
-                self._unhandled(event)
+            self._unhandled(event)
             return Outcome.UNHANDLED
         key = session_key(event.call_connection_id) if event.call_connection_id else None
         try:  # one round trip when the call's lock is free; a lock not handed over abandons the claim (503)
@@ -165,8 +164,10 @@ class Dispatcher:
         return not any(router.listens_to(kind) for router in self._roots)
 
     def _unhandled(self, event: CallEvent) -> None:
-        level = "debug" if event.type in _QUIET_TYPES else "info"
-        getattr(self._log, level)("event_unhandled", suggestion=suggest_handler(event))
+        """Log that no handler took ``event``; the suggestion is built only when the line will be written."""
+        level = logging.DEBUG if event.type in _QUIET_TYPES else logging.INFO
+        if self._log.is_enabled_for(level):
+            self._log.log(level, "event_unhandled", suggestion=suggest_handler(event))
 
     async def dispatch_detached(
         self, event: CallEvent, *, flow: str | None = None, extra: Mapping[str, Any] | None = None
@@ -337,8 +338,7 @@ class Dispatcher:
                 self._log.error("predicate_failed", error=repr(error), exc_info=True)
                 return Outcome.FAILED
             if found is None:
-                if self._log.is_enabled_for(logging.DEBUG if event.type in _QUIET_TYPES else logging.INFO):
-                    self._unhandled(event)
+                self._unhandled(event)
                 return Outcome.UNHANDLED
             owner, match = found
             if session.flow is None and owner is not None:

@@ -84,23 +84,11 @@ def stack(stats_dir: Path) -> Iterator[tuple[Server, Server]]:
     """The emulator subscribed to the service, and the service running :mod:`benchmarks.media_flow`."""
     emulator_port, app_port = free_port(), free_port()
     acs = f"http://127.0.0.1:{emulator_port}"
-    events = f"http://127.0.0.1:{app_port}/Events?secret={wire.EVENTGRID_SECRET}"
-    emulator_cmd = ["-m", "simulator", "--host", "127.0.0.1", "--port", str(emulator_port), "--quiet"]
-    emulator_cmd += ["--access-key", wire.ACCESS_KEY, "--resource-id", wire.AUDIENCE, "--subscribe", events]
-    emulator_cmd += ["--log-level", "warning"]
-    service_cmd = ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(app_port)]
+    emulator_cmd = wire.emulator_command(emulator_port, app_port, "--quiet")
+    service_cmd = wire.callwright_command(app_port)
     env = {
-        "CALLWRIGHT_ENVIRONMENT": "development",  # production refuses http:// callback URLs
-        "CALLWRIGHT_ACS_ENDPOINT": acs,
-        "CALLWRIGHT_ACS_ACCESS_KEY": wire.ACCESS_KEY,
-        "CALLWRIGHT_ACS_RESOURCE_ID": wire.AUDIENCE,
-        "CALLWRIGHT_CALLBACK_BASE_URL": f"http://127.0.0.1:{app_port}",
-        "CALLWRIGHT_EVENTGRID_SECRET": wire.EVENTGRID_SECRET,
-        "CALLWRIGHT_JWT_ISSUER": acs,
-        "CALLWRIGHT_JWKS_URL": f"{acs}/calling/keys",
-        "CALLWRIGHT_FLOW_MODULES": "benchmarks.media_flow",
-        "CALLWRIGHT_LOG_LEVEL": "INFO",  # as in production: nothing per frame may be logged at INFO
-        "CALLWRIGHT_LOG_FORMAT": "json",
+        # JSON at INFO, as in production: nothing per frame may be logged at INFO
+        **wire.callwright_env(acs, app_port, flows="benchmarks.media_flow"),
         ENV_DIR: str(stats_dir),
     }
     with (

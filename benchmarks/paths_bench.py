@@ -48,23 +48,9 @@ def servers(signer: wire.Signer) -> Iterator[tuple[Server, Server]]:
     """The stub ACS, then Callwright and the bare app pointed at it."""
     stub_port, cw_port, bare_port = free_port(), free_port(), free_port()
     acs = f"http://127.0.0.1:{stub_port}"
-    callwright_env = {
-        # development only because production refuses the http:// callback URL a loopback benchmark needs; every
-        # setting that differs between the two is set explicitly below, as production would have it.
-        "CALLWRIGHT_ENVIRONMENT": "development",
-        "CALLWRIGHT_ACS_ENDPOINT": acs,
-        "CALLWRIGHT_ACS_ACCESS_KEY": wire.ACCESS_KEY,
-        "CALLWRIGHT_ACS_RESOURCE_ID": wire.AUDIENCE,
-        "CALLWRIGHT_CALLBACK_BASE_URL": f"http://127.0.0.1:{cw_port}",
-        "CALLWRIGHT_EVENTGRID_SECRET": wire.EVENTGRID_SECRET,
-        "CALLWRIGHT_JWT_ISSUER": wire.ISSUER,
-        "CALLWRIGHT_JWKS_URL": f"{acs}/calling/keys",
-        "CALLWRIGHT_FLOW_MODULES": "flows.front_desk",
-        "CALLWRIGHT_LOG_LEVEL": "INFO",
-        "CALLWRIGHT_LOG_FORMAT": "json",
-    }
+    callwright_env = wire.callwright_env(acs, cw_port, flows="flows.front_desk", issuer=wire.ISSUER)
     stub_cmd = ["-m", "benchmarks.stub_acs", "--port", str(stub_port), "--jwks", json.dumps(signer.jwks)]
-    cw_cmd = ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(cw_port)]
+    cw_cmd = wire.callwright_command(cw_port)
     bare_cmd = ["-m", "benchmarks.serve_bare", "--port", str(bare_port)]
     bare_env = {"CALLWRIGHT_BENCH_ACS": acs, "CALLWRIGHT_BENCH_CALLBACK": f"http://127.0.0.1:{bare_port}/Events"}
     with (

@@ -53,25 +53,10 @@ def stack(
     """
     emulator_port, app_port = free_port(), free_port()
     acs = f"http://127.0.0.1:{emulator_port}"
-    events = f"http://127.0.0.1:{app_port}/Events?secret={wire.EVENTGRID_SECRET}"
-    emulator_cmd = ["-m", "simulator", "--host", "127.0.0.1", "--port", str(emulator_port)]
-    emulator_cmd += ["--access-key", wire.ACCESS_KEY, "--resource-id", wire.AUDIENCE, "--subscribe", events]
-    emulator_cmd += ["--log-level", "warning", *emulator_options]
+    emulator_cmd = wire.emulator_command(emulator_port, app_port, *emulator_options)
     if app == "callwright":
-        command = ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(app_port)]
-        env = {
-            "CALLWRIGHT_ENVIRONMENT": "development",  # production refuses http:// callback URLs (see paths_bench)
-            "CALLWRIGHT_ACS_ENDPOINT": acs,
-            "CALLWRIGHT_ACS_ACCESS_KEY": wire.ACCESS_KEY,
-            "CALLWRIGHT_ACS_RESOURCE_ID": wire.AUDIENCE,
-            "CALLWRIGHT_CALLBACK_BASE_URL": f"http://127.0.0.1:{app_port}",
-            "CALLWRIGHT_EVENTGRID_SECRET": wire.EVENTGRID_SECRET,
-            "CALLWRIGHT_JWT_ISSUER": acs,
-            "CALLWRIGHT_JWKS_URL": f"{acs}/calling/keys",
-            "CALLWRIGHT_FLOW_MODULES": "flows.front_desk",
-            "CALLWRIGHT_LOG_LEVEL": "INFO",
-            "CALLWRIGHT_LOG_FORMAT": "json",
-        }
+        command = wire.callwright_command(app_port)
+        env = wire.callwright_env(acs, app_port, flows="flows.front_desk")
         ready = "/livez"
     else:
         command = ["-m", "benchmarks.serve_bare", "--port", str(app_port)]

@@ -154,3 +154,41 @@ def requests_for(path: str, count: int, signer: Signer) -> list[Request]:
             body = json.dumps([event]).encode()
         requests.append(Request(target, headers, body))
     return requests
+
+
+def callwright_command(port: int) -> list[str]:
+    """``python <this>`` for Callwright served as in production (``callwright serve``) on ``port``."""
+    return ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def callwright_env(acs: str, port: int, *, flows: str, issuer: str | None = None) -> dict[str, str]:
+    """Callwright's settings against an ACS (the emulator, or the stub) at ``acs``: this module's credentials, JSON
+    logs at INFO, the flow modules ``flows``. The token issuer is ``acs`` (the emulator's) unless given.
+
+    Development only because production refuses the http:// callback URL a loopback benchmark needs; every setting
+    that differs between the two is set explicitly here, as production would have it.
+    """
+    return {
+        "CALLWRIGHT_ENVIRONMENT": "development",
+        "CALLWRIGHT_ACS_ENDPOINT": acs,
+        "CALLWRIGHT_ACS_ACCESS_KEY": ACCESS_KEY,
+        "CALLWRIGHT_ACS_RESOURCE_ID": AUDIENCE,
+        "CALLWRIGHT_CALLBACK_BASE_URL": f"http://127.0.0.1:{port}",
+        "CALLWRIGHT_EVENTGRID_SECRET": EVENTGRID_SECRET,
+        "CALLWRIGHT_JWT_ISSUER": issuer or acs,
+        "CALLWRIGHT_JWKS_URL": f"{acs}/calling/keys",
+        "CALLWRIGHT_FLOW_MODULES": flows,
+        "CALLWRIGHT_LOG_LEVEL": "INFO",
+        "CALLWRIGHT_LOG_FORMAT": "json",
+    }
+
+
+def emulator_command(port: int, app_port: int, *options: str) -> list[str]:
+    """``python <this>`` for the emulator on ``port``, with this module's credentials, its Event Grid subscription
+    pointed at the app on ``app_port``; ``options`` are more ``python -m simulator`` options."""
+    events = f"http://127.0.0.1:{app_port}/Events?secret={EVENTGRID_SECRET}"
+    return [
+        "-m", "simulator", "--host", "127.0.0.1", "--port", str(port),
+        "--access-key", ACCESS_KEY, "--resource-id", AUDIENCE, "--subscribe", events,
+        "--log-level", "warning", *options,
+    ]  # fmt: skip
