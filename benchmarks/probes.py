@@ -1,11 +1,12 @@
 """Measurements the soak takes beside its verdicts: the journal window and per-operation store latency.
 
 **Journal window**: for each journaled action (a play, a recognize), the time from the emulator receiving the
-request to the journal write landing in Redis. The landing is seen through Redis keyspace notifications
-(``notify-keyspace-events Kh``: an ``hset`` on a ``jrn:`` key), received by a thread of its own with a blocking
-client, so a busy event loop in this process does not delay the timestamp. Both ends are read on the machine's
-monotonic clock (the emulator's timeline counts from its own monotonic start), so the figure is an upper bound of
-the window: it also holds the emulator's own handling of the request and the notification's delivery.
+request to the journal write landing in Redis (negative when the write landed first), and from the request leaving
+the instance to the write landing (the window in which a crash repeats the action). The landing is seen through
+Redis keyspace notifications (``notify-keyspace-events Kh``: an ``hset`` on a ``jrn:`` key), received by a thread
+of its own with a blocking client, so a busy event loop in this process does not delay the timestamp. Both ends
+of the first figure are read on the machine's monotonic clock (the emulator's timeline counts from its own
+monotonic start); it also holds the emulator's own handling of the request and the notification's delivery.
 
 **Store latency**: every instance's ``callwright_store_operation_seconds`` histogram, read from ``/metrics`` (open
 in development) just before the instance is killed and from every instance at the end of a run: mean per
@@ -98,10 +99,11 @@ class JournalWatcher:
         self._client.close()
 
     def windows(self, timeline: Any, calls: Iterable[str]) -> list[float]:
-        """Milliseconds from the emulator receiving each journaled request to its journal write landing.
+        """Milliseconds from the emulator receiving each journaled request to its journal write landing; negative
+        when the write landed first (the entry is written as the request leaves, so it often does).
 
-        Each journal write of event ``E`` is paired with the latest journaled request of ``E``'s call the emulator
-        received before the write landed (a call's events run one at a time, so that is the request it records).
+        Each journal write of event ``E`` is paired with the journaled request of ``E``'s call the emulator
+        received nearest to it (a call's events run one at a time, so that is the request it records).
         """
         start = timeline._start  # the emulator's timeline counts seconds from this monotonic instant
         call_of: dict[str, str] = {}
@@ -116,9 +118,10 @@ class JournalWatcher:
                     requests[server_call_id].append(start + entry.at)
         found: list[float] = []
         for landed_at, event_id in self.landed:
-            sent = [at for at in requests.get(call_of.get(event_id, ""), []) if at <= landed_at]
-            if sent:
-                found.append((landed_at - max(sent)) * 1000)
+            received = requests.get(call_of.get(event_id, ""), [])
+            if received:
+                nearest = min(received, key=lambda at: abs(at - landed_at))
+                found.append((landed_at - nearest) * 1000)
         return found
 
 

@@ -12,7 +12,9 @@ import structlog
 from azure.communication.callautomation.aio import CallAutomationClient
 
 from app.actions.errors import CallActionError
+from app.actions.sending import when_sent
 from app.session import CallSession
+from app.session.ledger import JournalEntry
 from config.settings import Settings
 
 T = TypeVar("T")
@@ -79,8 +81,11 @@ class SessionBound:
             await asyncio.sleep(_IN_FLIGHT_PAUSE_SECONDS)
 
     async def _journaled(self, action: str, operation: Awaitable[T], **fields: Any) -> T | None:
-        """Send a request ACS cannot de-duplicate, unless an earlier run of this event already did (then None),
-        and journal it once ACS accepted it."""
+        """Send a request ACS cannot de-duplicate, unless an earlier run of this event already did (then None).
+
+        Its journal entry is written the moment the request leaves (:mod:`app.actions.sending`), not once ACS
+        answers: from then on ACS acts on it even if this process dies. A refusal withdraws the entry, so the
+        re-run that follows a retryable failure sends it again."""
         ledger = self.session.ledger
         try:
             position = ledger.next_position()  # refuses when the event's lease was lost
@@ -94,9 +99,14 @@ class SessionBound:
                 "action_skipped_already_issued", action=action, position=position
             )
             return None
-        sent_at = time.time()  # from here on ACS may act on it even if this process dies: the journal window
-        result = await self._run(action, operation, **fields)
-        await ledger.issued(position, action, sent_at=sent_at)
+        entry = JournalEntry(ledger, position, action)
+        with when_sent(entry.fire):
+            try:
+                result = await self._run(action, operation, **fields)
+            except Exception:
+                await entry.withdraw()
+                raise
+        await entry.settle()
         return result
 
     async def _run(self, action: str, operation: Awaitable[T], **fields: Any) -> T:

@@ -11,7 +11,8 @@ stub (``python -m benchmarks sdk``), the default pipeline spends about 1.7 ms CP
 
 Kept: request ids, headers, user agent, response decoding, retries, authentication and distributed tracing (so
 OpenTelemetry spans still wrap every call). ``get_call_connection`` shares this pipeline and costs ~4 µs, so
-connection clients are not cached.
+connection clients are not cached. The transport is the SDK's aiohttp transport, which also signals the moment
+each request leaves (:mod:`app.actions.sending`), for the action journal.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.pipeline import PipelineRequest, policies
 from azure.core.pipeline.policies import SansIOHTTPPolicy
-from azure.core.pipeline.transport import AioHttpTransport
 
+from app.actions.sending import SignallingTransport
 from config.settings import Settings
 
 AcsCredential = AzureKeyCredential | AsyncTokenCredential
@@ -68,7 +69,7 @@ def build_client(
             await client.get_call_connection(call_id).get_call_properties()
     """
     credential = credential if credential is not None else acs_credential(settings)
-    transport = AioHttpTransport(
+    transport = SignallingTransport(
         connection_timeout=settings.acs_timeout_seconds,
         read_timeout=settings.acs_timeout_seconds,
         use_env_settings=proxy_configured(),

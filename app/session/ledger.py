@@ -6,9 +6,10 @@ a crash, a timeout ACS completed anyway, or a retryable failure) repeats the sam
   ``uuid5(event id, position)`` and ``Repeatability-First-Sent`` = the event's first claim time, kept in the store
   across re-runs. ACS executes a repeated request once and answers the repeat with the first result.
 - **Operations without repeatability** (play, recognize, continuous DTMF, hold/unhold, cancel media, hang up for
-  this leg only) are journaled in the store after ACS accepted them; a re-run skips a position already journaled.
-  The window left: a crash after ACS accepted the request and before the journal write landed (one Redis round
-  trip) repeats that one action.
+  this leg only) are journaled in the store the moment their request leaves (:class:`JournalEntry`, on the signal
+  of :mod:`app.actions.sending`), and withdrawn if ACS refuses them; a re-run skips a position journaled and not
+  withdrawn. The window left: a crash after the request left and before its journal write landed (one store
+  write) repeats that one action; a crash after ACS refused it and before the withdrawal landed skips it.
 
 Example::
 
@@ -94,27 +95,40 @@ class ActionLedger:
         }
 
     async def already_issued(self, position: int) -> bool:
-        """True when an earlier run of this event journaled ``position`` (the action must not be sent again)."""
+        """True when an earlier run of this event journaled ``position`` and did not withdraw it (the action must
+        not be sent again)."""
         if self._journal is None:
             self._journal = dict(await self._load()) if self._load is not None and self.event_id else {}
-        if position in self._journal:
+        entry = self._journal.get(position)
+        if entry is not None and not entry.get("withdrawn"):
             self.skipped.append(position)
             return True
         return False
 
     async def issued(self, position: int, action: str, *, sent_at: float | None = None) -> None:
-        """Journal that ``position`` was accepted by ACS (a no-op outside an event). ``sent_at`` (epoch seconds) is
-        when the request went out, kept in the entry beside ``at`` (when ACS's answer came back) to measure the
-        journal window.
+        """Journal that ``position`` went to ACS (a no-op outside an event). ``sent_at`` (epoch seconds) is when the
+        request left, kept in the entry beside ``at`` (when the entry was made) to measure the journal window.
 
-        ACS has already acted, so a store that is briefly unreachable (a restart, a fail-over) is retried for up to
-        ``_JOURNAL_RETRY_SECONDS`` before giving up: giving up means a re-run sends the action again.
+        ACS may already have acted, so a store that is briefly unreachable (a restart, a fail-over) is retried for
+        up to ``_JOURNAL_RETRY_SECONDS`` before giving up: giving up means a re-run sends the action again.
         """
-        if self.event_id is None or self._record is None:
-            return
         entry: dict[str, Any] = {"action": action, "at": round(time.time(), 4)}
         if sent_at is not None:
             entry["sent"] = round(sent_at, 4)
+        await self._write(position, entry)
+
+    async def withdrawn(self, position: int, action: str) -> None:
+        """Journal that ACS refused ``position`` (or never answered it): a re-run sends it again.
+
+        Example::
+
+            await ledger.withdrawn(position, "play")
+        """
+        await self._write(position, {"action": action, "at": round(time.time(), 4), "withdrawn": True})
+
+    async def _write(self, position: int, entry: dict[str, Any]) -> None:
+        if self.event_id is None or self._record is None:
+            return
         if self._journal is not None:
             self._journal[position] = entry
         give_up_at = time.monotonic() + _JOURNAL_RETRY_SECONDS
@@ -128,3 +142,63 @@ class ActionLedger:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+
+class JournalEntry:
+    """The journal entry of one action ACS cannot de-duplicate, written the moment its request leaves.
+
+    :meth:`fire` is the :func:`~app.actions.sending.when_sent` callback: it starts the write without waiting, so the
+    request is not held back. :meth:`settle` waits for the write once ACS accepted the request (or makes it then,
+    when the transport gave no signal); :meth:`withdraw` undoes it when ACS refused the request.
+
+    Example::
+
+        entry = JournalEntry(ledger, position, "play")
+        with when_sent(entry.fire):
+            try:
+                await connection.play_media(...)
+            except Exception:
+                await entry.withdraw()
+                raise
+        await entry.settle()
+    """
+
+    def __init__(self, ledger: ActionLedger, position: int, action: str) -> None:
+        self._ledger = ledger
+        self._position = position
+        self._action = action
+        self._writing: asyncio.Task[None] | None = None
+
+    def fire(self) -> None:
+        if self._writing is None:  # an SDK retry sends the request again: it is one action, one entry
+            self._writing = asyncio.get_running_loop().create_task(self._write(time.time()))
+            self._writing.add_done_callback(_retrieve)
+
+    async def settle(self) -> None:
+        if self._writing is None:
+            await self._ledger.issued(self._position, self._action, sent_at=time.time())
+        else:
+            await self._writing
+
+    async def withdraw(self) -> None:
+        if self._writing is None:
+            return  # nothing left this process: nothing to undo
+        try:
+            await self._writing
+        except StoreUnavailable:
+            pass  # the entry may or may not have landed: withdraw it either way
+        await self._ledger.withdrawn(self._position, self._action)
+
+    async def _write(self, sent_at: float) -> None:
+        # The signal comes as aiohttp is about to write: a body straight after, synchronously; a bodiless request's
+        # headers from a task aiohttp schedules next. Two turns of the loop put the write after either, and
+        # tests/unit/test_journal_on_send.py checks the order on the wire.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        await self._ledger.issued(self._position, self._action, sent_at=sent_at)
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    # A write whose action was cancelled is never awaited; its failure is the action's, not the event loop's.
+    if not task.cancelled():
+        task.exception()
