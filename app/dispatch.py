@@ -21,6 +21,7 @@ from app.actions.call import CallActions
 from app.actions.errors import CallActionError
 from app.errors import AcsUnavailable, EventInProgress, SinkUnavailable
 from app.events import CallDisconnected, CallEvent, IncomingCall
+from app.logging import BoundValues, get_logger
 from app.routing import Match, Router, suggest_handler
 from app.session import CallSession
 from app.session.ledger import ActionLedger
@@ -104,7 +105,8 @@ class Dispatcher:
         self.store = store
         self.actions = actions
         self.extras: Mapping[str, Any] = dict(extras or {})
-        self._log = structlog.get_logger("callwright.dispatch")
+        self._log = get_logger("callwright.dispatch")
+        self._flow_log = get_logger("callwright.flow")
 
     async def dispatch(self, event: CallEvent, *, flow: str | None = None, seed: str | None = None) -> Outcome:
         """Handle one event exactly once.
@@ -310,20 +312,22 @@ class Dispatcher:
     ) -> Outcome:
         call = self.actions(session)
         bound_flow = session.flow
-        with structlog.contextvars.bound_contextvars(
-            call_connection_id=event.call_connection_id,
-            server_call_id=event.server_call_id,
-            correlation_id=event.correlation_id,
-            event_type=event.type,
-            operation_context=event.operation_context,
-            flow=bound_flow,
+        with BoundValues(
+            {
+                "call_connection_id": event.call_connection_id,
+                "server_call_id": event.server_call_id,
+                "correlation_id": event.correlation_id,
+                "event_type": event.type,
+                "operation_context": event.operation_context,
+                "flow": bound_flow,
+            }
         ):
             args: dict[str, Any] = {
                 "event": event,
                 "call": call,
                 "session": session,
                 "settings": self.settings,
-                "log": structlog.get_logger("callwright.flow"),
+                "log": self._flow_log,
                 "state": session.state,
                 "raw": event.raw,
                 "extras": self.extras,

@@ -13,13 +13,16 @@ Example::
         log.info("action_requested", action="play")     # carries call_connection_id, correlation_id, ...
 """
 
+from app.logging.cached import CachedLogger
 from app.logging.configuration import configure_logging, flush_logs, write_logs_directly
-from app.logging.context import bind_call, collect_actions, get_logger, note_action
+from app.logging.context import BoundValues, bind_call, collect_actions, get_logger, note_action
 from app.logging.processors import add_logger_name, add_trace_ids, shorten_ids
 from app.logging.redaction import REDACTED, Redactor, redact
 
 __all__ = [
     "REDACTED",
+    "BoundValues",
+    "CachedLogger",
     "Redactor",
     "add_logger_name",
     "add_trace_ids",

@@ -29,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any
 
-import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -42,12 +42,13 @@ from app.auth.eventgrid import EVENT_TYPE_HEADER, VALIDATION_EVENT_TYPE, EventGr
 from app.auth.jwt import CallbackTokenValidator, VerifiedToken
 from app.auth.replay import MemoryTokenBindings, TokenBindings
 from app.events import CallEvent, EventParseError, SubscriptionValidation, parse_events
-from app.logging import bind_call, collect_actions
+from app.logging import BoundValues, bind_call, collect_actions, get_logger
 from app.observability.edge import DeliveryObserver
 from app.state.errors import StateError
 from app.web.body import BodyError, check_content_type, decode_json, read_limited
 from app.web.channels import Channel, channel_problem
 from app.web.errors import error_response
+from app.web.query import query_values
 from app.web.sink import EventSink, SinkUnavailable
 from config.settings import Settings
 
@@ -120,7 +121,7 @@ class EventsEndpoint:
         self.sink = sink
         self.observer = observer
         self.token_bindings: TokenBindings = token_bindings or MemoryTokenBindings()
-        self._log = structlog.get_logger("callwright.web")
+        self._log = get_logger("callwright.web")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,7 +133,7 @@ class EventsEndpoint:
             if self.observer is not None
             else nullcontext(None)
         )
-        with delivery as span, structlog.contextvars.bound_contextvars(channel=channel):
+        with delivery as span, BoundValues({"channel": channel}):
             try:
                 response = await self._handle(request, channel)
             except _Rejected as rejected:
@@ -148,16 +149,17 @@ class EventsEndpoint:
         await response(scope, receive, send)
 
     async def _handle(self, request: Request, channel: Channel) -> Response:
+        query = query_values(request.scope.get("query_string", b""))
         if request.method == "OPTIONS":
-            return self._abuse_protection(request)
+            return self._abuse_protection(request, query)
         if request.method != "POST":
             raise _Rejected(_error(405, "method_not_allowed", "use POST", headers={"Allow": ALLOWED_METHODS}), "method")
         token: VerifiedToken | None = None
         if channel == "eventgrid":
-            self._authenticate_eventgrid(request)
+            self._authenticate_eventgrid(request, query)
         else:
             token = await self._authenticate_callback(request)
-        flow, seed = self._binding(request)
+        flow, seed = self._binding(query)
         limit = (
             self.settings.max_eventgrid_body_bytes if channel == "eventgrid" else self.settings.max_callback_body_bytes
         )
@@ -179,13 +181,13 @@ class EventsEndpoint:
 
     # --- authentication -------------------------------------------------------------------------------------------
 
-    def _authenticate_eventgrid(self, request: Request) -> None:
+    def _authenticate_eventgrid(self, request: Request, query: Mapping[str, str]) -> None:
         if self.settings.allow_unauthenticated_eventgrid:
             return
         if self.eventgrid is None:
             raise _Rejected(_error(401, "unauthorized", "not authenticated"), "no Event Grid authenticator")
         try:
-            self.eventgrid.authenticate(query=request.query_params, headers=request.headers)
+            self.eventgrid.authenticate(query=query, headers=request.headers)
         except AuthenticationError as error:
             code = "forbidden" if error.status_code == 403 else "unauthorized"
             raise _Rejected(_error(error.status_code, code, "not authenticated"), error.reason) from None
@@ -216,10 +218,10 @@ class EventsEndpoint:
             response = _error(401, "unauthorized", "not authenticated", {"WWW-Authenticate": "Bearer"})
             raise _Rejected(response, "callback token replayed with another body")
 
-    def _abuse_protection(self, request: Request) -> Response:
+    def _abuse_protection(self, request: Request, query: Mapping[str, str]) -> Response:
         checks_secret = not self.settings.allow_unauthenticated_eventgrid and self.eventgrid is not None
         if checks_secret and self.eventgrid is not None:
-            query, headers = request.query_params, request.headers
+            headers = request.headers
             if self.eventgrid.secret_presented(query=query, headers=headers) and not self.eventgrid.secret_matches(
                 query=query, headers=headers
             ):
@@ -241,11 +243,11 @@ class EventsEndpoint:
 
     # --- body -----------------------------------------------------------------------------------------------------
 
-    def _binding(self, request: Request) -> tuple[str | None, str | None]:
-        flow = request.query_params.get("flow")
+    def _binding(self, query: Mapping[str, str]) -> tuple[str | None, str | None]:
+        flow = query.get("flow")
         if flow is not None and not _FLOW.fullmatch(flow):
             raise _Rejected(_error(400, "bad_flow", "the flow parameter is not a flow name"), "bad flow parameter")
-        seed = request.query_params.get("seed")
+        seed = query.get("seed")
         if seed is not None and not _SEED.fullmatch(seed):
             raise _Rejected(_error(400, "bad_seed", "the seed parameter is not a seed token"), "bad seed parameter")
         return flow, seed

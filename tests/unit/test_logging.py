@@ -6,12 +6,25 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from app.logging import REDACTED, Redactor, bind_call, configure_logging, flush_logs, get_logger, redact
+from app.logging import (
+    REDACTED,
+    BoundValues,
+    CachedLogger,
+    Redactor,
+    bind_call,
+    collect_actions,
+    configure_logging,
+    flush_logs,
+    get_logger,
+    note_action,
+    redact,
+)
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
 CALL_CONTEXT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJjYyI6IjEyMyJ9."
@@ -115,6 +128,64 @@ def test_bind_call_adds_ids_inside_only() -> None:
     assert logs[0]["event_type"] == "PlayFailed"
     assert "server_call_id" not in logs[0]
     assert "call_connection_id" not in logs[1]
+
+
+def test_bound_values_put_back_what_was_bound_before() -> None:
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        log = get_logger("t")
+        with BoundValues({"channel": "eventgrid", "flow": "outer"}):
+            with BoundValues({"flow": "inner"}):
+                log.info("nested")
+            log.info("outer")
+        log.info("after")
+    assert (logs[0]["channel"], logs[0]["flow"]) == ("eventgrid", "inner")
+    assert (logs[1]["channel"], logs[1]["flow"]) == ("eventgrid", "outer")
+    assert "flow" not in logs[2] and "channel" not in logs[2]
+
+
+def test_actions_are_collected_inside_the_block_only() -> None:
+    note_action("play")  # no block open: nowhere to go, and no error
+    with collect_actions() as outer:
+        note_action("answer")
+        with collect_actions() as inner:
+            note_action("transfer")
+        note_action("hang_up")
+    note_action("play")
+    assert (outer, inner) == (["answer", "hang_up"], ["transfer"])
+
+
+def test_a_logger_made_before_a_reconfiguration_logs_through_the_new_processors() -> None:
+    log = get_logger("callwright.test")
+    before, after = structlog.testing.LogCapture(), structlog.testing.LogCapture()
+    structlog.configure(processors=[before])
+    log.info("one")
+    structlog.configure(processors=[after])
+    log.info("two")
+    assert [entry["event"] for entry in before.entries] == ["one"]
+    assert [entry["event"] for entry in after.entries] == ["two"]
+
+
+def test_a_logger_made_before_a_reconfiguration_writes_to_the_new_logger_factory() -> None:
+    log = get_logger("callwright.test")
+    processors: list[Any] = [structlog.processors.KeyValueRenderer()]  # the same list both times: only the factory
+    before, after = structlog.testing.CapturingLoggerFactory(), structlog.testing.CapturingLoggerFactory()
+    structlog.configure(processors=processors, logger_factory=before)
+    log.info("one")
+    structlog.configure(processors=processors, logger_factory=after)
+    log.info("two")
+    assert [call.args for call in before.logger.calls] == [("event='one'",)]
+    assert [call.args for call in after.logger.calls] == [("event='two'",)]
+
+
+def test_a_logger_is_assembled_once_per_configuration() -> None:
+    configure_logging("json", "INFO", stream=io.StringIO())
+    log = CachedLogger("callwright.test")
+    assembled = log.current()
+    log.info("line")
+    assert log.current() is assembled
+    with capture_logs() as logs:  # capture_logs swaps the processors in place: the same logger is captured
+        log.info("captured")
+    assert [entry["event"] for entry in logs] == ["captured"]
 
 
 def test_rendered_json_line_is_redacted_and_structured() -> None:
