@@ -156,6 +156,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     gc_freeze: bool = True
+    gc_young_threshold: int = Field(default=10_000, ge=0, le=1_000_000)
 
     # --- Operating ----------------------------------------------------------------------------------------------
     # Bearer token of GET /metrics. Production serves /metrics only with one; development serves it openly.

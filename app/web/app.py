@@ -176,7 +176,7 @@ def create_app(
                 acs_auth="access key" if isinstance(acs, AzureKeyCredential) else "Microsoft Entra ID",
                 callback_url=settings.callback_url,
             )
-            with frozen_startup_heap(settings.gc_freeze):
+            with frozen_startup_heap(settings.gc_freeze, young_threshold=settings.gc_young_threshold):
                 yield
             log.info("service_stopping")
             write_logs_directly()  # the server may end by re-raising SIGTERM: no exit handler will flush
