@@ -24,7 +24,7 @@ from typing import IO, Any, Literal
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from app.logging.processors import add_logger_name, add_trace_ids, render_json, shorten_ids
+from app.logging.processors import IsoTimestamp, add_logger_name, add_trace_ids, render_json, shorten_ids
 from app.logging.redaction import Redactor
 from app.logging.writer import LineWriter
 
@@ -170,7 +170,7 @@ def configure_logging(
         add_trace_ids,
         structlog.processors.add_log_level,
         add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        IsoTimestamp(),
     ]
     # Redacted before anything leaves: a line forwarded to other handlers (an exporter) carries no secret either.
     if format == "json":

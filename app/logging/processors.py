@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import json
+import time
 
 import orjson
 from opentelemetry import trace
@@ -31,6 +32,33 @@ def add_trace_ids(logger: WrappedLogger, method_name: str, event_dict: EventDict
         event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
         event_dict.setdefault("span_id", format(context.span_id, "016x"))
     return event_dict
+
+
+class IsoTimestamp:
+    """A structlog processor: ``timestamp``, now, in UTC, exactly as ``structlog.processors.TimeStamper(fmt="iso",
+    utc=True)`` writes it (``2026-12-01T15:24:45.123456Z``; no fraction when the microseconds are 0), with the date
+    and time of day formatted once per second rather than through a ``datetime`` on every line.
+
+    Example::
+
+        structlog.configure(processors=[IsoTimestamp(), render_json])
+    """
+
+    def __init__(self) -> None:
+        self._second: tuple[int, str] = (-1, "")  # one tuple: a thread logging at the same time reads a whole pair
+
+    def __call__(self, logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+        event_dict["timestamp"] = self.format(time.time_ns())
+        return event_dict
+
+    def format(self, ns: int) -> str:
+        """The timestamp of ``ns`` nanoseconds since the epoch (microseconds truncated)."""
+        second, rest = divmod(ns, 1_000_000_000)
+        cached = self._second
+        if cached[0] != second:
+            cached = self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        micro = rest // 1000
+        return f"{cached[1]}.{micro:06d}Z" if micro else cached[1] + "Z"
 
 
 _EVENT_TYPE_PREFIX = "Microsoft.Communication."

@@ -3,8 +3,9 @@
 Lines are rendered where they are logged (that CPU is the caller's either way) and only the write is moved off
 the event loop, so a blocked stdout (a full pipe, a slow log shipper) never stalls a call. Past ``capacity``
 waiting lines, new lines are dropped and counted (``dropped``) rather than blocking. Lines that wait together are
-written together, in one ``write`` (the thread lingers 5 ms after a first line, so a busy moment costs one
-wake-up, not one per line).
+written together, in one ``write``: the thread lingers 25 ms after a first line, so a busy moment costs one wake-up
+(and one hand-over of the interpreter lock) per 25 ms, not one per line; at 5 ms the thread took 8.5 µs of CPU per
+action event, at 25 ms 3.2 µs. :meth:`LineWriter.flush` and :meth:`LineWriter.stop` cut the linger short.
 
 Example::
 
@@ -18,12 +19,11 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from typing import IO
 
 _CAPACITY = 10_000
 _FLUSH_WAIT_SECONDS = 5.0
-_LINGER_SECONDS = 0.005
+_LINGER_SECONDS = 0.025
 
 
 class _Stop:
@@ -40,6 +40,7 @@ class LineWriter:
         self._lines: queue.SimpleQueue[str | threading.Event | _Stop] = queue.SimpleQueue()
         self._direct = False
         self._lock = threading.Lock()  # serialises in-place writes with the thread's last batch
+        self._hurry = threading.Event()  # set by flush and stop: write what is queued now, without lingering
         self.dropped = 0
         self._thread = threading.Thread(target=self._run, name="callwright-log-writer", daemon=True)
         self._thread.start()
@@ -59,6 +60,7 @@ class LineWriter:
             return
         written = threading.Event()
         self._lines.put(written)
+        self._hurry.set()
         written.wait(_FLUSH_WAIT_SECONDS)
 
     def stop(self) -> None:
@@ -68,6 +70,7 @@ class LineWriter:
             return
         if self._thread.is_alive():
             self._lines.put(_Stop())
+            self._hurry.set()
             self._thread.join(_FLUSH_WAIT_SECONDS)
         self._direct = True
 
@@ -77,7 +80,8 @@ class LineWriter:
             item: str | threading.Event | _Stop | None = self._lines.get()
             if isinstance(item, str):
                 # Let the lines of a busy moment gather: one wake-up and one write for many lines, not one each.
-                time.sleep(_LINGER_SECONDS)
+                self._hurry.wait(_LINGER_SECONDS)
+                self._hurry.clear()
             while isinstance(item, str):
                 batch.append(item)
                 try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import logging
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +27,8 @@ from app.logging import (
     note_action,
     redact,
 )
+from app.logging import writer as writer_module
+from app.logging.processors import IsoTimestamp
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
 CALL_CONTEXT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJjYyI6IjEyMyJ9."
@@ -274,6 +278,33 @@ def test_a_blocked_stdout_never_blocks_the_logging_thread() -> None:
     stream.release.set()
     flush_logs()
     assert len(stream.getvalue().splitlines()) == 200
+
+
+def test_timestamps_are_written_as_structlogs_iso_stamper_writes_them() -> None:
+    stamp = IsoTimestamp()
+    rng = random.Random(20261201)
+    base = 1_764_600_000 * 10**9
+    instants = [0, 999, 1_000, 999_999_999, base, base + 1_000, base + 999_999_999, base + 10**9]
+    instants += sorted(base + rng.randrange(0, 5 * 10**9) for _ in range(2000))  # many within one second, in order
+    instants += [rng.randrange(0, 4_102_444_800 * 10**9) for _ in range(2000)]  # anywhere up to 2100, any order
+    for ns in instants:
+        second, rest = divmod(ns, 10**9)
+        moment = datetime.datetime.fromtimestamp(second, tz=datetime.UTC).replace(microsecond=rest // 1000)
+        assert stamp.format(ns) == moment.isoformat().replace("+00:00", "Z"), ns
+    line = stamp(None, "info", {})["timestamp"]
+    assert datetime.datetime.fromisoformat(line.replace("Z", "+00:00")).utcoffset() == datetime.timedelta(0)
+
+
+def test_flush_and_stop_do_not_wait_out_the_linger(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "_LINGER_SECONDS", 3600.0)  # a batch that would gather for an hour
+    stream = io.StringIO()
+    writer = writer_module.LineWriter(stream)
+    writer.put("one")
+    writer.flush()
+    assert stream.getvalue() == "one\n"
+    writer.put("two")
+    writer.stop()
+    assert stream.getvalue() == "one\ntwo\n"
 
 
 def test_console_lines_shorten_ids_and_json_keeps_them_whole() -> None:
