@@ -10,7 +10,7 @@ from app import errors
 from app.context import OperationContext
 from app.events.base import CallEvent
 from app.routing.handler import ErrorHandler, Handler
-from app.routing.matching import ContextSpec, NumberSpec, When
+from app.routing.matching import ContextMatcher, ContextSpec, NumberSpec, When
 from app.routing.shortcuts import EventShortcuts
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -230,9 +230,14 @@ class Router(EventShortcuts):
                 log.warning(EVENT_UNHANDLED, suggestion=suggest_handler(event))
         """
         base = {"event": event, "raw": event.raw, **args}
+        # Handlers registered with the same context= read the event's context once (contexts are frozen: shared).
+        contexts: dict[ContextMatcher, tuple[bool, OperationContext | None]] = {}
         for router in self.walk():
             for handler in router._own(type(event)):
-                matched, ctx = handler.context.match(event.operation_context)
+                read = contexts.get(handler.context)
+                if read is None:
+                    read = contexts[handler.context] = handler.context.match(event.operation_context)
+                matched, ctx = read
                 if matched and await handler.accepts({**base, "ctx": ctx, "router": router}):
                     return Match(handler=handler, router=router, ctx=ctx)
         return None

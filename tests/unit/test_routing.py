@@ -214,6 +214,34 @@ async def test_typed_context_matches_by_prefix_and_injects_ctx(make_event: MakeE
     assert await find_name(router, make_event(RecognizeFailed, operationContext="tr_bye")) is None
 
 
+async def test_a_typed_context_is_read_once_per_event_however_many_handlers_name_it(
+    make_event: MakeEvent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    router = Router(name="r")
+
+    @router.recognize_failed(context=Menu, when=lambda: False)
+    async def first() -> None: ...
+
+    @router.recognize_failed(context=Menu, when=lambda: False)
+    async def second() -> None: ...
+
+    @router.recognize_failed(context=Menu)
+    async def third() -> None: ...
+
+    reads: list[str] = []
+    unpack = Menu.unpack
+
+    def counting(value: str) -> Menu:
+        reads.append(value)
+        return unpack(value)
+
+    monkeypatch.setattr(Menu, "unpack", counting)
+    event = make_event(RecognizeFailed, operationContext="tr_menu:2")
+    match = await router.find(event, {"event": event})
+    assert match is not None and match.handler.func.__name__ == "third" and match.ctx == Menu(attempt=2)
+    assert reads == ["tr_menu:2"]
+
+
 async def test_untyped_registration_still_gets_a_parsed_ctx(make_event: MakeEvent) -> None:
     router = Router(name="r")
 
