@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -63,7 +63,7 @@ def create_app() -> Starlette:
                         callback_url=callback_uri,
                         operation_context="fd-menu:1",
                     )
-                    callers[props.call_connection_id] = event.data["from"]["phoneNumber"]["value"]
+                    callers[str(props.call_connection_id)] = event.data["from"]["phoneNumber"]["value"]
                     log.info("Answered call: %s", props.call_connection_id)
             return Response(status_code=200)
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -73,12 +73,12 @@ def create_app() -> Starlette:
         except jwt.PyJWTError:
             return Response(status_code=401)
         for event_dict in await request.json():
-            event = CloudEvent.from_dict(event_dict)
-            data: dict[str, Any] = event.data
+            callback: CloudEvent[Any] = CloudEvent.from_dict(event_dict)
+            data: Mapping[str, Any] = callback.data or {}
             call_connection_id = data["callConnectionId"]
-            log.info("Event received: %s for call %s", event.type, call_connection_id)
+            log.info("Event received: %s for call %s", callback.type, call_connection_id)
             connection = client.get_call_connection(call_connection_id)
-            if event.type == "Microsoft.Communication.CallConnected":
+            if callback.type == "Microsoft.Communication.CallConnected":
                 await connection.start_recognizing_media(
                     input_type=RecognizeInputType.DTMF,
                     target_participant=PhoneNumberIdentifier(callers.get(call_connection_id, CALLER)),
@@ -87,7 +87,7 @@ def create_app() -> Starlette:
                     initial_silence_timeout=8,
                     operation_context="fd-menu:1",
                 )
-            elif event.type == "Microsoft.Communication.RecognizeCompleted":
+            elif callback.type == "Microsoft.Communication.RecognizeCompleted":
                 tones = data.get("dtmfResult", {}).get("tones", [])
                 if tones and tones[0] in (DtmfTone.ONE, "one"):
                     await connection.transfer_call_to_participant(
@@ -96,7 +96,7 @@ def create_app() -> Starlette:
                         operation_context="fd-transfer",
                     )
                     log.info("Transferring call %s", call_connection_id)
-            elif event.type == "Microsoft.Communication.CallDisconnected":
+            elif callback.type == "Microsoft.Communication.CallDisconnected":
                 callers.pop(call_connection_id, None)
         return Response(status_code=200)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import statistics
 import time
@@ -42,12 +43,9 @@ class BenchMenu(OperationContext, prefix="bench-menu"):
     attempt: int = 1
 
 
-class _NullStream:
+class _NullStream(io.StringIO):
     def write(self, text: str) -> int:
         return len(text)
-
-    def flush(self) -> None:
-        return None
 
 
 class _OfflineActions(CallActions):
