@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from redis.exceptions import RedisError
 
 from app.state.errors import StoreUnavailable
+from app.state.redis_runner import ScriptRunner
 
 # KEYS[1] the binding.  ARGV: digest, ttl_ms.  Reply: nil when newly bound, else the digest bound before.
 _BIND = """
@@ -31,23 +32,22 @@ return redis.call('GET', KEYS[1])
 """
 
 if TYPE_CHECKING:
-    import redis.asyncio as aioredis
-
     from app.state.redis_store import RedisStateStore
 
 
 class RedisTokenBindings:
     """:class:`~app.auth.replay.TokenBindings` in Redis (see the module docstring)."""
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str) -> None:
+    def __init__(self, runner: ScriptRunner, *, prefix: str) -> None:
         self._prefix = prefix
-        self._bind = client.register_script(_BIND)
+        self._runner = runner
+        self._bind = runner.script(_BIND)
         self.round_trips = 0
 
     @classmethod
     def sharing(cls, store: RedisStateStore) -> RedisTokenBindings:
-        """Bindings on the store's own connection pool and key prefix."""
-        return cls(store.client, prefix=store.prefix)
+        """Bindings on the store's own script connections and key prefix."""
+        return cls(store.runner, prefix=store.prefix)
 
     async def bind(self, token: bytes, body: bytes, ttl_seconds: float) -> bool:
         key = f"{self._prefix}tok:{hashlib.sha256(token).hexdigest()}"
@@ -55,7 +55,7 @@ class RedisTokenBindings:
         ttl_ms = max(1, int(ttl_seconds * 1000))
         self.round_trips += 1
         try:
-            bound = await self._bind(keys=[key], args=[digest, ttl_ms])
+            bound = await self._runner.run(self._bind, keys=[key], args=[digest, ttl_ms])
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis unavailable: {type(error).__name__}") from error
         # nil: bound now. The same digest: a redelivery. (A binding cannot vanish between the SET and the GET: the

@@ -50,6 +50,7 @@ from app.state.base import (
     encode_json,
 )
 from app.state.errors import LockTimeout, StaleWrite, StoreUnavailable
+from app.state.redis_runner import Script, ScriptRunner
 
 # A waiter that stops polling for this long is presumed dead and loses its place in the queue.
 _WAITER_TTL_MS = 2_000
@@ -71,19 +72,20 @@ class RedisStateStore:
         await store.aclose()
     """
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str) -> None:
+    def __init__(self, client: aioredis.Redis, *, prefix: str, runner: ScriptRunner) -> None:
         self._client = client
+        self._runner = runner
         self._prefix = prefix
         self.round_trips = 0
         self._arrivals: dict[str, _Arrivals] = {}
-        self._claim = client.register_script(scripts.CLAIM)
-        self._claim_lock = client.register_script(scripts.CLAIM_LOCK)
-        self._settle = client.register_script(scripts.SETTLE)
-        self._acquire = client.register_script(scripts.ACQUIRE)
-        self._leave = client.register_script(scripts.LEAVE)
-        self._renew = client.register_script(scripts.RENEW)
-        self._commit = client.register_script(scripts.COMMIT)
-        self._journal = client.register_script(scripts.JOURNAL)
+        self._claim = runner.script(scripts.CLAIM)
+        self._claim_lock = runner.script(scripts.CLAIM_LOCK)
+        self._settle = runner.script(scripts.SETTLE)
+        self._acquire = runner.script(scripts.ACQUIRE)
+        self._leave = runner.script(scripts.LEAVE)
+        self._renew = runner.script(scripts.RENEW)
+        self._commit = runner.script(scripts.COMMIT)
+        self._journal = runner.script(scripts.JOURNAL)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str, password: str | None = None, timeout: float = 2.0) -> RedisStateStore:
@@ -98,12 +100,18 @@ class RedisStateStore:
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
             health_check_interval=30,
         )
-        return cls(client, prefix=prefix)
+        return cls(client, prefix=prefix, runner=ScriptRunner.from_url(url, password=password, timeout=timeout))
 
     @property
     def client(self) -> aioredis.Redis:
-        """The connection pool (other shared data of the app, such as callback-token bindings, uses it too)."""
+        """redis-py's client: the store's plain commands (reads, seeds, journal reads, health)."""
         return self._client
+
+    @property
+    def runner(self) -> ScriptRunner:
+        """The store's scripts' connections (other shared data of the app, such as callback-token bindings, uses
+        them too)."""
+        return self._runner
 
     @property
     def prefix(self) -> str:
@@ -137,12 +145,15 @@ class RedisStateStore:
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis unavailable: {type(error).__name__}") from error
 
+    async def _run(self, script: Script, keys: list[str], args: list[str | int]) -> Any:
+        return await self._call(self._runner.run, script, keys=keys, args=args)
+
     # ---- 1. event claims ----------------------------------------------------------------------------------------
 
     async def claim_event(self, event_id: str, lease_seconds: float) -> EventClaim:
         token = secrets.token_hex(12)
-        reply = await self._call(
-            self._claim, keys=[self._claim_key(event_id)], args=[token, _ms(lease_seconds), _FIRST_SENT_KEEP_MS]
+        reply = await self._run(
+            self._claim, [self._claim_key(event_id)], [token, _ms(lease_seconds), _FIRST_SENT_KEEP_MS]
         )
         return _claim_from(event_id, token, reply)
 
@@ -183,7 +194,7 @@ class RedisStateStore:
     async def _settle_claim(self, claim: EventClaim, mode: str, dedup_ttl_seconds: float) -> None:
         if claim.status is ClaimStatus.ACQUIRED:
             keys = [self._claim_key(claim.event_id)]
-            await self._call(self._settle, keys=keys, args=[claim.token, mode, _ms(dedup_ttl_seconds)])
+            await self._run(self._settle, keys, [claim.token, mode, _ms(dedup_ttl_seconds)])
 
     # ---- 2. fenced FIFO locks, loading in the same round trip ---------------------------------------------------
 
@@ -226,7 +237,7 @@ class RedisStateStore:
                     raise LockTimeout(f"lock {name!r} not handed over within {wait_seconds:g} s")
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, _POLL_MAX_SECONDS)
-                reply = await self._call(self._acquire, keys=keys, args=args)
+                reply = await self._run(self._acquire, keys, args)
         except (LockTimeout, asyncio.CancelledError):
             await self._leave_queue(name, str(args[0]))
             raise
@@ -234,7 +245,7 @@ class RedisStateStore:
         document = Document(load or "", decode_json(data) if data else None, int(version))
         return Held(Lease(name, str(args[0]), int(fence)), document, decode_json(seed_text) if seed_text else None)
 
-    async def _first_attempt(self, name: str, script: Any, keys: list[str], args: list[str | int]) -> Any:
+    async def _first_attempt(self, name: str, script: Script, keys: list[str], args: list[str | int]) -> Any:
         """The first acquire of each waiter of ``name`` in this process goes out in call order, so a waiter that
         happens to need a new connection cannot overtake one that asked earlier (FIFO holds within a process as
         well as across processes)."""
@@ -244,7 +255,7 @@ class RedisStateStore:
         arrival.users += 1
         try:
             async with arrival.lock:
-                return await self._call(script, keys=keys, args=args)
+                return await self._run(script, keys, args)
         finally:
             arrival.users -= 1
             if arrival.users == 0 and self._arrivals.get(name) is arrival:
@@ -253,11 +264,11 @@ class RedisStateStore:
     async def _leave_queue(self, name: str, token: str) -> None:
         lock = self._lock_keys(name)
         with contextlib.suppress(StoreUnavailable):  # an unreachable store drops a dead waiter on its own
-            await asyncio.shield(self._call(self._leave, keys=[lock[0], lock[2], lock[3]], args=[token]))
+            await asyncio.shield(self._run(self._leave, [lock[0], lock[2], lock[3]], [token]))
 
     async def release(self, lease: Lease) -> None:
         lock = self._lock_keys(lease.name)
-        await self._call(self._leave, keys=[lock[0], lock[2], lock[3]], args=[lease.token])
+        await self._run(self._leave, [lock[0], lock[2], lock[3]], [lease.token])
 
     async def renew(
         self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
@@ -269,7 +280,7 @@ class RedisStateStore:
         args += [_FIRST_SENT_KEEP_MS, *(lease.token for lease in leases)]
         if claim is not None and not owned:
             return False
-        return bool(await self._call(self._renew, keys=keys, args=args))
+        return bool(await self._run(self._renew, keys, args))
 
     # ---- 3. versioned documents ---------------------------------------------------------------------------------
 
@@ -294,7 +305,7 @@ class RedisStateStore:
         for lease in release:
             keys.append(self._holder_key(lease.name))
             args.append(lease.token)
-        reply = await self._call(self._commit, keys=keys, args=args)
+        reply = await self._run(self._commit, keys, args)
         if int(reply[0]) == -1:
             raise StaleWrite(f"the lease on {writes[int(reply[1]) - 1].lease.name!r} is no longer held")
         if int(reply[0]) == -2:
@@ -311,8 +322,8 @@ class RedisStateStore:
     # ---- 6. action journal --------------------------------------------------------------------------------------
 
     async def journal_record(self, event_id: str, position: int, entry: Mapping[str, Any], ttl_seconds: float) -> None:
-        args = [position, encode_json(entry), _ms(ttl_seconds)]
-        await self._call(self._journal, keys=[self._journal_key(event_id)], args=args)
+        args: list[str | int] = [position, encode_json(entry), _ms(ttl_seconds)]
+        await self._run(self._journal, [self._journal_key(event_id)], args)
 
     async def journal_read(self, event_id: str) -> dict[int, JsonObject]:
         entries = await self._call(self._client.hgetall, self._journal_key(event_id))
@@ -327,6 +338,7 @@ class RedisStateStore:
             return False
 
     async def aclose(self) -> None:
+        await self._runner.aclose()
         await self._client.aclose()
 
 
