@@ -260,6 +260,20 @@ async def test_declared_oversize_is_refused_without_reading(
     assert status == 413
 
 
+async def test_a_body_in_several_messages_is_read_whole(
+    build_app: Callable[..., Starlette], signer: Signer, sink: RecordingSink
+) -> None:
+    body = json.dumps([cloud_event("e-pieces", "CallConnected", padding="p" * 500)]).encode()
+    pieces = [body[:7], b"", body[7:300], body[300:]]
+    messages: list[Message] = [
+        {"type": "http.request", "body": piece, "more_body": index < len(pieces) - 1}
+        for index, piece in enumerate(pieces)
+    ]
+    assert await drive(build_app(), messages, [], signer) == 200
+    assert sink.ids == ["e-pieces"]
+    assert sink.events[0][0].raw["padding"] == "p" * 500
+
+
 async def test_client_disconnect_mid_body_is_not_a_500(
     build_app: Callable[..., Starlette], signer: Signer, sink: RecordingSink
 ) -> None:
