@@ -126,13 +126,23 @@ class OperationContext(BaseModel):
     @classmethod
     def matches(cls, value: str | None) -> bool:
         """True when ``value`` carries this class's prefix and unpacks cleanly."""
+        return cls.read(value) is not None
+
+    @classmethod
+    def read(cls, value: str | None) -> Self | None:
+        """The context ``value`` packs when it carries this class's prefix and unpacks cleanly, else None.
+
+        Example::
+
+            Menu.read("menu:2")   # Menu(attempt=2)
+            Menu.read("menu:x")   # None
+        """
         if not isinstance(value, str) or value.split(SEPARATOR, 1)[0] != cls.__prefix__:
-            return False
+            return None
         try:
-            cls.unpack(value)
+            return cls.unpack(value)
         except errors.ContextPackError:
-            return False
-        return True
+            return None
 
 
 def unpack_any(value: str | None) -> OperationContext | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from app import errors
-from app.context import SEPARATOR, OperationContext, unpack_any
+from app.context import OperationContext, unpack_any
 from app.events.eventgrid_events import IncomingCall
 from app.routing.injection import Injection, describe, resolve
 
@@ -53,13 +53,8 @@ class ContextMatcher:
             return (True, unpack_any(value)) if value == spec else (False, None)
         if isinstance(spec, re.Pattern):
             return (True, unpack_any(value)) if spec.search(value) else (False, None)
-        # What spec.matches(value) checks (its prefix, then a clean unpack), unpacking once rather than twice.
-        if value.split(SEPARATOR, 1)[0] != spec.__prefix__:
-            return False, None
-        try:
-            return True, spec.unpack(value)
-        except errors.ContextPackError:
-            return False, None
+        ctx = spec.read(value)
+        return ctx is not None, ctx
 
 
 @dataclass(frozen=True, eq=False)
