@@ -35,7 +35,7 @@ import redis.asyncio as aioredis
 from app.testing.audit import Tally, audit_call
 from app.testing.cluster import Cluster, PrivateRedis
 from benchmarks.probes import JournalWatcher, StoreLatency
-from tests.cluster.calls import CRASH_SAFE, EXPECTED, FLOWS, place, prepare
+from tests.cluster.calls import CRASH_SAFE, EXPECTED, FLOWS, PLACING_AT_ONCE, place, prepare
 
 SETTINGS = CRASH_SAFE | {"ACS_TIMEOUT_SECONDS": "5", "LOG_LEVEL": "ERROR"}
 # Every request the app sends Redis on an event's path is one script call (store operations, callback-token
@@ -134,17 +134,12 @@ async def _redis(backend: str, fsync: str) -> AsyncIterator[PrivateRedis | None]
 async def _place_all(cluster: Cluster, calls: int, rate: float, placed: list[str]) -> None:
     start = time.monotonic()
     tasks = []
-    gate = asyncio.Semaphore(6)  # at most 6 placements waiting on the emulator's control API at once
-
-    async def one(index: int) -> str:
-        async with gate:
-            return await place(cluster, index)
-
+    gate = asyncio.Semaphore(PLACING_AT_ONCE)
     for index in range(calls):
         delay = start + index / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(index)))
+        tasks.append(asyncio.create_task(place(cluster, index, gate=gate)))
     placed.extend(await asyncio.gather(*tasks))
 
 

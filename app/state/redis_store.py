@@ -11,6 +11,7 @@ Key layout, under the configured prefix ``P``::
     P lock:<name>:ticket   ticket counter                        P doc:<key>          document hash (v, d, f)
     P seed:<seed>          a seed (JSON text)                    P jrn:<event id>     action journal hash
     P tok:<sha256>         a callback token's body digest (app.auth.redis_replay)
+    P wake:<tag>           (a channel) a process's lock wakes: a freed lock's next waiter (app.state.redis_wakes)
 
 Every key has a TTL. Not for Redis Cluster (one script touches keys of several slots): use a single primary
 (Azure Cache for Redis Basic/Standard/Premium without clustering).
@@ -51,11 +52,11 @@ from app.state.base import (
 )
 from app.state.errors import LockTimeout, StaleWrite, StoreUnavailable
 from app.state.redis_runner import Script, ScriptRunner
+from app.state.redis_wakes import LockWakes, Pacing
 
-# A waiter that stops polling for this long is presumed dead and loses its place in the queue.
+# A waiter that stops polling for this long is presumed dead and loses its place in the queue (so every pause of
+# its polling is shorter).
 _WAITER_TTL_MS = 2_000
-# Polling back-off while a lock is busy (only contended locks poll; a free lock is one round trip).
-_POLL_MIN_SECONDS, _POLL_MAX_SECONDS = 0.002, 0.025
 # A processing claim remembers its first claim time this long, so re-runs within ACS's 5-minute repeatability
 # window send the same Repeatability-First-Sent.
 _FIRST_SENT_KEEP_MS = 600_000
@@ -72,10 +73,14 @@ class RedisStateStore:
         await store.aclose()
     """
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str, runner: ScriptRunner) -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str, runner: ScriptRunner, pacing: Pacing | None = None
+    ) -> None:
         self._client = client
         self._runner = runner
         self._prefix = prefix
+        self._wakes = LockWakes(client, prefix=prefix)
+        self._pacing = pacing or Pacing()
         self.round_trips = 0
         self._arrivals: dict[str, _Arrivals] = {}
         self._claim = runner.script(scripts.CLAIM)
@@ -88,9 +93,18 @@ class RedisStateStore:
         self._journal = runner.script(scripts.JOURNAL)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str, password: str | None = None, timeout: float = 2.0) -> RedisStateStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str,
+        password: str | None = None,
+        timeout: float = 2.0,
+        pacing: Pacing | None = None,
+    ) -> RedisStateStore:
         """A store on ``redis://``, ``rediss://`` (TLS) or ``unix://``. Two quick retries absorb a blip; a longer
-        outage raises :class:`StoreUnavailable` after about ``timeout`` seconds per attempt."""
+        outage raises :class:`StoreUnavailable` after about ``timeout`` seconds per attempt. ``pacing``: how
+        often a lock's waiters poll besides being woken (see :class:`~app.state.redis_wakes.Pacing`)."""
         client = aioredis.Redis.from_url(
             url,
             password=password,
@@ -100,7 +114,8 @@ class RedisStateStore:
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
             health_check_interval=30,
         )
-        return cls(client, prefix=prefix, runner=ScriptRunner.from_url(url, password=password, timeout=timeout))
+        runner = ScriptRunner.from_url(url, password=password, timeout=timeout)
+        return cls(client, prefix=prefix, runner=runner, pacing=pacing)
 
     @property
     def client(self) -> aioredis.Redis:
@@ -116,6 +131,11 @@ class RedisStateStore:
     @property
     def prefix(self) -> str:
         return self._prefix
+
+    @property
+    def wakes(self) -> LockWakes:
+        """This process's lock-wake channel (see :mod:`app.state.redis_wakes`)."""
+        return self._wakes
 
     # ---- keys ---------------------------------------------------------------------------------------------------
 
@@ -171,18 +191,19 @@ class RedisStateStore:
         token = secrets.token_hex(12)
         keys, args = self._lock_request(name, lock_lease_seconds, load, seed)
         claim_args: list[str | int] = [token, _ms(lease_seconds), _FIRST_SENT_KEEP_MS]
-        first = await self._first_attempt(
-            name, self._claim_lock, [self._claim_key(event_id), *keys], [*claim_args, *args]
-        )
-        claim = _claim_from(event_id, token, first)
-        if claim.status is not ClaimStatus.ACQUIRED:
-            return claim, None
-        try:
-            held = await self._hold(name, keys, args, wait_seconds, load, first=first[3:])
-        except BaseException:
-            with contextlib.suppress(StoreUnavailable):  # unreachable: the claim's lease frees it
-                await asyncio.shield(self.abandon_event(claim))
-            raise
+        with self._wakes.expecting(str(args[0])) as woken:
+            first = await self._first_attempt(
+                name, self._claim_lock, [self._claim_key(event_id), *keys], [*claim_args, *args]
+            )
+            claim = _claim_from(event_id, token, first)
+            if claim.status is not ClaimStatus.ACQUIRED:
+                return claim, None
+            try:
+                held = await self._hold(name, keys, args, wait_seconds, load, woken, first=first[3:])
+            except BaseException:
+                with contextlib.suppress(StoreUnavailable):  # unreachable: the claim's lease frees it
+                    await asyncio.shield(self.abandon_event(claim))
+                raise
         return claim, held
 
     async def finish_event(self, claim: EventClaim, dedup_ttl_seconds: float) -> None:
@@ -208,14 +229,15 @@ class RedisStateStore:
         seed: str | None = None,
     ) -> Held:
         keys, args = self._lock_request(name, lease_seconds, load, seed)
-        return await self._hold(name, keys, args, wait_seconds, load)
+        with self._wakes.expecting(str(args[0])) as woken:
+            return await self._hold(name, keys, args, wait_seconds, load, woken)
 
     def _lock_request(
         self, name: str, lease_seconds: float, load: str | None, seed: str | None
     ) -> tuple[list[str], list[str | int]]:
-        token = secrets.token_hex(12)
+        token = self._wakes.new_token()
         keys = [*self._lock_keys(name), self._doc_key(load) if load else "", self._seed_key(seed) if seed else ""]
-        return keys, [token, _ms(lease_seconds), _WAITER_TTL_MS, _FENCE_KEEP_MS]
+        return keys, [token, _ms(lease_seconds), _WAITER_TTL_MS, _FENCE_KEEP_MS, self._wakes.channel_prefix]
 
     async def _hold(
         self,
@@ -224,19 +246,23 @@ class RedisStateStore:
         args: list[str | int],
         wait_seconds: float,
         load: str | None,
+        woken: asyncio.Event,
         *,
         first: Any = None,
     ) -> Held:
-        """Poll until the lock is handed over (``first``: the reply of an attempt already made, if any)."""
+        """Wait until the lock is handed over: ask again when woken (the lock's release names this waiter) or when
+        a pause of the :class:`Pacing` runs out (``first``: the reply of an attempt already made, if any)."""
         give_up_at = time.monotonic() + wait_seconds
-        pause = _POLL_MIN_SECONDS
+        pause = 0.0
         try:
             reply = first if first is not None else await self._first_attempt(name, self._acquire, keys, args)
             while int(reply[0]) != 1:
-                if time.monotonic() + pause > give_up_at:
+                left = give_up_at - time.monotonic()
+                if left <= 0:
                     raise LockTimeout(f"lock {name!r} not handed over within {wait_seconds:g} s")
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, _POLL_MAX_SECONDS)
+                floor, ceiling = self._pacing.heard if self._wakes.heard else self._pacing.deaf
+                pause = min(max(pause * 2, floor), ceiling)
+                await self._wakes.wait(woken, pause=min(pause, left))
                 reply = await self._run(self._acquire, keys, args)
         except (LockTimeout, asyncio.CancelledError):
             await self._leave_queue(name, str(args[0]))
@@ -263,12 +289,13 @@ class RedisStateStore:
 
     async def _leave_queue(self, name: str, token: str) -> None:
         lock = self._lock_keys(name)
+        args: list[str | int] = [token, self._wakes.channel_prefix]
         with contextlib.suppress(StoreUnavailable):  # an unreachable store drops a dead waiter on its own
-            await asyncio.shield(self._run(self._leave, [lock[0], lock[2], lock[3]], [token]))
+            await asyncio.shield(self._run(self._leave, [lock[0], lock[2], lock[3]], args))
 
     async def release(self, lease: Lease) -> None:
         lock = self._lock_keys(lease.name)
-        await self._run(self._leave, [lock[0], lock[2], lock[3]], [lease.token])
+        await self._run(self._leave, [lock[0], lock[2], lock[3]], [lease.token, self._wakes.channel_prefix])
 
     async def renew(
         self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
@@ -298,12 +325,14 @@ class RedisStateStore:
     ) -> None:
         keys = [self._claim_key(finish.event_id) if finish and finish.status is ClaimStatus.ACQUIRED else ""]
         args: list[str | int] = [finish.token if finish else "", _ms(dedup_ttl_seconds), len(writes)]
+        args.append(self._wakes.channel_prefix)
         for item in writes:
             data = "" if item.value is None else encode_json(item.value)  # NotJson before anything is sent
             keys += [self._doc_key(item.key), self._holder_key(item.lease.name)]
             args += [item.lease.token, item.lease.fence, item.version, data, _ms(item.ttl_seconds)]
         for lease in release:
-            keys.append(self._holder_key(lease.name))
+            lock = self._lock_keys(lease.name)
+            keys += [lock[0], lock[2]]
             args.append(lease.token)
         reply = await self._run(self._commit, keys, args)
         if int(reply[0]) == -1:
@@ -338,6 +367,7 @@ class RedisStateStore:
             return False
 
     async def aclose(self) -> None:
+        await self._wakes.aclose()
         await self._runner.aclose()
         await self._client.aclose()
 

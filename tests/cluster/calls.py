@@ -29,8 +29,17 @@ async def prepare(cluster: Cluster) -> None:
     await cluster.control.set_behaviour(f"4:{chaos_flow.AGENT}", answerAfter=0.2, hangUpAfter=0.5)
 
 
-async def place(cluster: Cluster, index: int) -> str:
-    """One caller dials the chaos number and presses 7 when asked."""
+# Placements waiting on the emulator's control API at once, for load generators: the control client's connection
+# pool (httpcore) scans every queued request against every connection on each request, so an unbounded queue of
+# placements would cost the emulator's own process (the load generator shares it) seconds of event loop.
+PLACING_AT_ONCE = 16  # within the control client's 20 kept-alive connections
+
+
+async def place(cluster: Cluster, index: int, *, gate: asyncio.Semaphore | None = None) -> str:
+    """One caller dials the chaos number and presses 7 when asked (``gate``: a bound on placements at once)."""
+    if gate is not None:
+        async with gate:
+            return await place(cluster, index)
     behaviour = {"dtmf": [{"after": 0.3, "tones": "7"}], "answerAfter": 0}
     for attempt in range(5):
         try:
