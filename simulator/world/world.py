@@ -120,6 +120,9 @@ class World:
         task = asyncio.get_running_loop().create_task(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # A task cancelled before its first step (the emulator stopping) never starts ``coro``: close it, so it is
+        # not reported as never awaited. Closing a coroutine that ran is a no-op.
+        task.add_done_callback(lambda _: coro.close())
         if call is not None:
             call.tasks.add(task)
             task.add_done_callback(call.tasks.discard)
