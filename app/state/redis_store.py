@@ -288,14 +288,16 @@ class RedisStateStore:
                 del self._arrivals[name]
 
     async def _leave_queue(self, name: str, token: str) -> None:
-        lock = self._lock_keys(name)
-        args: list[str | int] = [token, self._wakes.channel_prefix]
         with contextlib.suppress(StoreUnavailable):  # an unreachable store drops a dead waiter on its own
-            await asyncio.shield(self._run(self._leave, [lock[0], lock[2], lock[3]], args))
+            await asyncio.shield(self._leave_lock(name, token))
 
     async def release(self, lease: Lease) -> None:
-        lock = self._lock_keys(lease.name)
-        await self._run(self._leave, [lock[0], lock[2], lock[3]], [lease.token, self._wakes.channel_prefix])
+        await self._leave_lock(lease.name, lease.token)
+
+    async def _leave_lock(self, name: str, token: str) -> None:
+        """Release the lock ``token`` holds, or take ``token`` out of its queue; a freed lock wakes its next waiter."""
+        lock = self._lock_keys(name)
+        await self._run(self._leave, [lock[0], lock[2], lock[3]], [token, self._wakes.channel_prefix])
 
     async def renew(
         self, claim: EventClaim | None, leases: Sequence[Lease], *, claim_seconds: float, lease_seconds: float
@@ -324,8 +326,12 @@ class RedisStateStore:
         dedup_ttl_seconds: float = 0.0,
     ) -> None:
         keys = [self._claim_key(finish.event_id) if finish and finish.status is ClaimStatus.ACQUIRED else ""]
-        args: list[str | int] = [finish.token if finish else "", _ms(dedup_ttl_seconds), len(writes)]
-        args.append(self._wakes.channel_prefix)
+        args: list[str | int] = [
+            finish.token if finish else "",
+            _ms(dedup_ttl_seconds),
+            len(writes),
+            self._wakes.channel_prefix,
+        ]
         for item in writes:
             data = "" if item.value is None else encode_json(item.value)  # NotJson before anything is sent
             keys += [self._doc_key(item.key), self._holder_key(item.lease.name)]
